@@ -1,0 +1,32 @@
+package dev.lodestar.discovery;
+
+import java.util.Objects;
+
+/**
+ * Base of every exception the resolver throws. Unchecked; the message names the service and the
+ * reason.
+ *
+ * <p>Thread safety: immutable after construction.
+ */
+public abstract class DiscoveryException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+  private final String serviceId;
+
+  /** Creates an exception for {@code serviceId}. */
+  protected DiscoveryException(String serviceId, String message, Throwable cause) {
+    super(message, cause);
+    this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
+  }
+
+  /** Creates an exception that may skip filling in its stack trace (for hot failure paths). */
+  protected DiscoveryException(
+      String serviceId, String message, Throwable cause, boolean writableStackTrace) {
+    super(message, cause, true, writableStackTrace);
+    this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
+  }
+
+  /** The service id the failed call was about. */
+  public String serviceId() {
+    return serviceId;
+  }
+}

@@ -1,0 +1,17 @@
+package dev.lodestar.discovery;
+
+/**
+ * The source could not be reached or gave no usable answer, and nothing is cached for the service
+ * (or the cached snapshot passed its maximum staleness). The cause, when present, is the source's
+ * error.
+ *
+ * <p>Thread safety: immutable after construction.
+ */
+public class DiscoveryUnavailableException extends DiscoveryException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception; the message is prefixed with the service id. */
+  public DiscoveryUnavailableException(String serviceId, String reason, Throwable cause) {
+    super(serviceId, "discovery unavailable for '" + serviceId + "': " + reason, cause);
+  }
+}

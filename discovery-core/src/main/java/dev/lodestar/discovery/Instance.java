@@ -1,0 +1,277 @@
+package dev.lodestar.discovery;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One addressable instance of a service: a host and port plus what the source knows about it.
+ *
+ * <p>Instances are immutable values. {@link #equals(Object)} and {@link #hashCode()} use the
+ * identity fields only (service id, instance id, host and port), so a health change does not make
+ * an instance a different instance; per-instance state such as in-flight counts and latency
+ * estimates is keyed by {@link #instanceId()} and survives snapshot rebuilds.
+ *
+ * <p>Thread safety: immutable and safe to share between threads.
+ */
+public final class Instance {
+  private final String serviceId;
+  private final String instanceId;
+  private final String host;
+  private final int port;
+  private final String address;
+  private final Map<String, Integer> namedPorts;
+  private final Map<String, String> labels;
+  private final String zone;
+  private final String region;
+  private final HealthStatus health;
+  private final int weight;
+
+  private Instance(Builder b) {
+    this.serviceId = b.serviceId;
+    this.instanceId = b.instanceId;
+    this.host = b.host;
+    this.port = b.port;
+    this.namedPorts = Collections.unmodifiableMap(new TreeMap<>(b.namedPorts));
+    this.labels = Collections.unmodifiableMap(new TreeMap<>(b.labels));
+    this.zone = b.zone;
+    this.region = b.region;
+    this.health = b.health;
+    this.weight = b.weight;
+    // Precomputed so callers can read it on a hot path without allocating.
+    this.address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  }
+
+  /**
+   * Starts a builder for an instance.
+   *
+   * @param serviceId the service this instance belongs to, e.g. {@code /my-app}
+   * @param instanceId an id unique within the service and stable across refreshes (a Marathon
+   *     task id, a DNS target and port)
+   * @param host a host name or IP literal (IPv6 without brackets)
+   * @param port a port in 1..65535
+   * @throws IllegalArgumentException if an id or the host is blank, or the port is out of range
+   */
+  public static Builder builder(String serviceId, String instanceId, String host, int port) {
+    return new Builder(serviceId, instanceId, host, port);
+  }
+
+  /** Shortcut for {@code builder(serviceId, host + ":" + port, host, port).build()}. */
+  public static Instance of(String serviceId, String host, int port) {
+    return builder(serviceId, host + ":" + port, host, port).build();
+  }
+
+  /** The service id this instance belongs to. */
+  public String serviceId() {
+    return serviceId;
+  }
+
+  /** An id unique within the service and stable for the instance's lifetime. */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** Host name or IP literal (IPv6 literals have no brackets). */
+  public String host() {
+    return host;
+  }
+
+  /** The port selected by the source, in 1..65535. */
+  public int port() {
+    return port;
+  }
+
+  /** {@code host:port}, with brackets around an IPv6 literal; precomputed, never allocates. */
+  public String address() {
+    return address;
+  }
+
+  /** Ports by name (e.g. Marathon port names or SRV port names); possibly empty, never null. */
+  public Map<String, Integer> namedPorts() {
+    return namedPorts;
+  }
+
+  /** The port with the given name, if the source knew one. */
+  public Optional<Integer> namedPort(String name) {
+    return Optional.ofNullable(namedPorts.get(name));
+  }
+
+  /** Labels copied from the source (Marathon app labels, for example); never null. */
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  /** Availability zone, when the source knows it. */
+  public Optional<String> zone() {
+    return Optional.ofNullable(zone);
+  }
+
+  /** Region, when the source knows it. */
+  public Optional<String> region() {
+    return Optional.ofNullable(region);
+  }
+
+  /** The source's health verdict. */
+  public HealthStatus health() {
+    return health;
+  }
+
+  /** Relative weight for weighted strategies, at least 1 (default 1; SRV weight for DNS). */
+  public int weight() {
+    return weight;
+  }
+
+  /** Returns a copy of this instance with another health verdict. */
+  public Instance withHealth(HealthStatus health) {
+    return toBuilder().health(health).build();
+  }
+
+  /** Returns a builder pre-filled with this instance's fields. */
+  public Builder toBuilder() {
+    Builder b = new Builder(serviceId, instanceId, host, port);
+    b.namedPorts.putAll(namedPorts);
+    b.labels.putAll(labels);
+    b.zone = zone;
+    b.region = region;
+    b.health = health;
+    b.weight = weight;
+    return b;
+  }
+
+  /**
+   * Returns whether every field, not just the identity fields, is equal. Used to drop refreshes
+   * that changed nothing.
+   */
+  public boolean sameAs(Instance other) {
+    return equals(other)
+        && health == other.health
+        && weight == other.weight
+        && namedPorts.equals(other.namedPorts)
+        && labels.equals(other.labels)
+        && Objects.equals(zone, other.zone)
+        && Objects.equals(region, other.region);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Instance)) {
+      return false;
+    }
+    Instance that = (Instance) o;
+    return port == that.port
+        && serviceId.equals(that.serviceId)
+        && instanceId.equals(that.instanceId)
+        && host.equals(that.host);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(serviceId, instanceId, host, port);
+  }
+
+  @Override
+  public String toString() {
+    return "Instance{" + serviceId + " " + instanceId + " " + address + " " + health
+        + (weight != 1 ? " weight=" + weight : "") + "}";
+  }
+
+  /**
+   * Builds an {@link Instance}. Setters validate at once.
+   *
+   * <p>Thread safety: not thread-safe; use from one thread.
+   */
+  public static final class Builder {
+    private final String serviceId;
+    private final String instanceId;
+    private final String host;
+    private final int port;
+    private final Map<String, Integer> namedPorts = new LinkedHashMap<>();
+    private final Map<String, String> labels = new LinkedHashMap<>();
+    private String zone;
+    private String region;
+    private HealthStatus health = HealthStatus.UNKNOWN;
+    private int weight = 1;
+
+    private Builder(String serviceId, String instanceId, String host, int port) {
+      this.serviceId = requireNonBlank(serviceId, "serviceId");
+      this.instanceId = requireNonBlank(instanceId, "instanceId");
+      this.host = requireNonBlank(host, "host");
+      if (host.indexOf(' ') >= 0 || host.startsWith("[")) {
+        throw new IllegalArgumentException("invalid host '" + host + "'");
+      }
+      this.port = requirePort(port, "port");
+    }
+
+    /** Adds a named port. @throws IllegalArgumentException if the port is out of 1..65535 */
+    public Builder namedPort(String name, int port) {
+      namedPorts.put(requireNonBlank(name, "name"), requirePort(port, "port " + name));
+      return this;
+    }
+
+    /** Adds labels. */
+    public Builder labels(Map<String, String> labels) {
+      labels.forEach((k, v) -> this.labels.put(Objects.requireNonNull(k, "label key"),
+          Objects.requireNonNull(v, "label value")));
+      return this;
+    }
+
+    /** Adds one label. */
+    public Builder label(String key, String value) {
+      labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Sets the zone; {@code null} means unknown. */
+    public Builder zone(String zone) {
+      this.zone = zone;
+      return this;
+    }
+
+    /** Sets the region; {@code null} means unknown. */
+    public Builder region(String region) {
+      this.region = region;
+      return this;
+    }
+
+    /** Sets the source's health verdict (default {@link HealthStatus#UNKNOWN}). */
+    public Builder health(HealthStatus health) {
+      this.health = Objects.requireNonNull(health, "health");
+      return this;
+    }
+
+    /** Sets the relative weight. @throws IllegalArgumentException if below 1 */
+    public Builder weight(int weight) {
+      if (weight < 1) {
+        throw new IllegalArgumentException("weight must be >= 1, was " + weight);
+      }
+      this.weight = weight;
+      return this;
+    }
+
+    /** Builds the immutable instance. */
+    public Instance build() {
+      return new Instance(this);
+    }
+  }
+
+  static String requireNonBlank(String value, String name) {
+    Objects.requireNonNull(value, name);
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be blank");
+    }
+    return value;
+  }
+
+  private static int requirePort(int port, String what) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(what + " must be in 1..65535, was " + port);
+    }
+    return port;
+  }
+}

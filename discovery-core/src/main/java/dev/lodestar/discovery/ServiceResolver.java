@@ -1,0 +1,294 @@
+package dev.lodestar.discovery;
+
+import dev.lodestar.discovery.balance.HealthPolicy;
+import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.spi.ServiceSource;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * Resolves a service id to a live, healthy instance, in process.
+ *
+ * <pre>{@code
+ * try (ServiceResolver resolver = ServiceResolver.builder()
+ *     .source(MarathonSource.builder().url("http://marathon:8080").build())
+ *     .strategy(LoadBalancingStrategy.peakEwma())
+ *     .build()) {
+ *   String body = resolver.call("/my-app", instance -> httpGet(instance.address(), "/hello"));
+ * }
+ * }</pre>
+ *
+ * <p>The first request for a service loads it from the source synchronously, bounded by {@link
+ * Builder#loadTimeout(Duration)}; later requests read a cached, immutable picker. The snapshot is
+ * refreshed in the background before it gets old (stale-while-revalidate), replaced at once when
+ * the source pushes a change, kept when a refresh fails, and dropped after the service has not
+ * been used for {@link Builder#idleExpiry(Duration)}.
+ *
+ * <p>Thread safety: every method is safe for concurrent use. {@code pick} takes no lock and
+ * allocates nothing once the service is cached. One resolver should be shared by the whole
+ * application.
+ *
+ * <p>Failure modes: {@link UnknownServiceException} when the source does not know the service,
+ * {@link NoInstanceAvailableException} when it knows the service but nothing is routable, {@link
+ * DiscoveryUnavailableException} when the source cannot answer and nothing is cached. All are
+ * unchecked {@link DiscoveryException}s that name the service.
+ */
+public interface ServiceResolver extends AutoCloseable {
+
+  /**
+   * Picks a routable instance of a service with the configured strategy.
+   *
+   * <p>Load- and latency-aware strategies ({@link LoadBalancingStrategy#leastInFlight()}, {@link
+   * LoadBalancingStrategy#peakEwma()}) and passive health learn only from the outcome-reporting
+   * forms, {@link #select(String)} and {@link #call(String, CheckedFunction)}; a plain {@code
+   * pick} gives them nothing to learn from.
+   *
+   * @throws UnknownServiceException if the source does not know the service
+   * @throws NoInstanceAvailableException if nothing is routable
+   * @throws DiscoveryUnavailableException if the source cannot answer and nothing is cached
+   */
+  Instance pick(String serviceId);
+
+  /**
+   * Picks with an affinity key: with {@link LoadBalancingStrategy#sticky()} the same key lands on
+   * the same instance while it stays routable. Other strategies ignore the key.
+   *
+   * @param affinityKey a session or user id, for example; {@code null} means no affinity
+   * @see #pick(String)
+   */
+  Instance pick(String serviceId, String affinityKey);
+
+  /**
+   * Picks and returns a {@link Selection} ticket on which the caller reports the outcome. Allocates
+   * one small object per call.
+   *
+   * @see #pick(String)
+   */
+  Selection select(String serviceId);
+
+  /** {@link #select(String)} with an affinity key. */
+  Selection select(String serviceId, String affinityKey);
+
+  /**
+   * Picks an instance, runs {@code call} against it, reports the outcome and, on a
+   * connection-level failure (by default {@link ConnectException}, {@link
+   * NoRouteToHostException}, {@link HttpConnectTimeoutException} anywhere in the cause chain),
+   * retries on a different instance, up to {@link Builder#maxAttempts(int)} attempts in all
+   * (resilience4j {@code Retry}). Other exceptions are reported as failures and rethrown as they
+   * are.
+   *
+   * @return what {@code call} returned
+   * @throws Exception what the last attempt threw, or a {@link DiscoveryException}
+   */
+  <T> T call(String serviceId, CheckedFunction<Instance, T> call) throws Exception;
+
+  /**
+   * All instances of the current snapshot, routable or not (see {@link Instance#health()}),
+   * loading the service first if needed.
+   *
+   * @throws DiscoveryException as for {@link #pick(String)}, except that an empty service returns
+   *     an empty list
+   */
+  List<Instance> instances(String serviceId);
+
+  /**
+   * What the resolver knows about a service, without loading it.
+   *
+   * @return the status, or empty if the service is not cached
+   */
+  java.util.Optional<ServiceStatus> status(String serviceId);
+
+  /** Ids of the services currently cached. */
+  java.util.Set<String> cachedServices();
+
+  /** Stops background refreshes and closes the source. Idempotent. */
+  @Override
+  void close();
+
+  /** Starts a builder. A source is required; everything else has a default. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Configures a {@link ServiceResolver}. Setters validate their argument at once.
+   *
+   * <p>Thread safety: not thread-safe; use from one thread.
+   */
+  final class Builder {
+    /** Default refresh interval: 30 s. */
+    public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(30);
+    /** Default bound on a first, synchronous load: 5 s. */
+    public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(5);
+    /** Default idle expiry: 10 min. */
+    public static final Duration DEFAULT_IDLE_EXPIRY = Duration.ofMinutes(10);
+    /** Default attempts for {@link ServiceResolver#call}: 3. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+    ServiceSource source;
+    LoadBalancingStrategy strategy = LoadBalancingStrategy.roundRobin();
+    HealthPolicy healthPolicy = HealthPolicy.ofDefaults();
+    Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
+    Duration loadTimeout = DEFAULT_LOAD_TIMEOUT;
+    Duration idleExpiry = DEFAULT_IDLE_EXPIRY;
+    Duration maxStaleness;
+    int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    Predicate<Throwable> retryOn = Builder::isConnectionFailure;
+    LongSupplier ticker = System::nanoTime;
+    Executor executor = ForkJoinPool.commonPool();
+    ScheduledExecutorService scheduler;
+
+    Builder() {}
+
+    /** The source of instance lists (required). The resolver closes it on {@code close()}. */
+    public Builder source(ServiceSource source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** The load-balancing strategy (default round-robin). */
+    public Builder strategy(LoadBalancingStrategy strategy) {
+      this.strategy = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /** Passive health, panic and slow-start settings (default {@link HealthPolicy#ofDefaults()}). */
+    public Builder healthPolicy(HealthPolicy healthPolicy) {
+      this.healthPolicy = Objects.requireNonNull(healthPolicy, "healthPolicy");
+      return this;
+    }
+
+    /**
+     * How often a used service is refreshed in the background (default 30 s). A snapshot's own
+     * {@link ServiceSnapshot#ttl() ttl} shortens it for that snapshot.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder refreshInterval(Duration refreshInterval) {
+      this.refreshInterval = positive(refreshInterval, "refreshInterval");
+      return this;
+    }
+
+    /**
+     * Bound on the synchronous first load of a service (default 5 s); past it the caller gets
+     * {@link DiscoveryUnavailableException}.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder loadTimeout(Duration loadTimeout) {
+      this.loadTimeout = positive(loadTimeout, "loadTimeout");
+      return this;
+    }
+
+    /**
+     * A service not used for this long is dropped from the cache (default 10 min).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder idleExpiry(Duration idleExpiry) {
+      this.idleExpiry = positive(idleExpiry, "idleExpiry");
+      return this;
+    }
+
+    /**
+     * How long a snapshot may be served after its last successful refresh while refreshes fail;
+     * past it the service is dropped and callers get {@link DiscoveryUnavailableException}.
+     * Default: unbounded (the last good snapshot is served for as long as the source is down).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder maxStaleness(Duration maxStaleness) {
+      this.maxStaleness = positive(maxStaleness, "maxStaleness");
+      return this;
+    }
+
+    /**
+     * Attempts in all for {@link ServiceResolver#call} (default 3; 1 disables retries).
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxAttempts(int maxAttempts) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /**
+     * Which failures of {@link ServiceResolver#call} are retried on another instance (default:
+     * connection-level failures, see {@link #isConnectionFailure(Throwable)}).
+     */
+    public Builder retryOn(Predicate<Throwable> retryOn) {
+      this.retryOn = Objects.requireNonNull(retryOn, "retryOn");
+      return this;
+    }
+
+    /** Time source in nanoseconds, for tests (default {@link System#nanoTime()}). */
+    public Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Runs loads, refreshes and rebuilds (default the common fork-join pool). */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Schedules background maintenance (refresh checks, ejection expiry, slow-start steps).
+     * Default: one daemon thread owned and shut down by the resolver. A scheduler given here is
+     * not shut down by the resolver.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Builds the resolver and starts its source.
+     *
+     * @throws IllegalStateException if no source was set
+     */
+    public ServiceResolver build() {
+      if (source == null) {
+        throw new IllegalStateException("a source is required");
+      }
+      return new DefaultServiceResolver(this);
+    }
+
+    /**
+     * Whether {@code error} or one of its causes is a connection-level failure: {@link
+     * ConnectException}, {@link NoRouteToHostException} or {@link HttpConnectTimeoutException}.
+     * Such a call never reached the application, so retrying it elsewhere is safe.
+     */
+    public static boolean isConnectionFailure(Throwable error) {
+      for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        if (t instanceof ConnectException
+            || t instanceof NoRouteToHostException
+            || t instanceof HttpConnectTimeoutException) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

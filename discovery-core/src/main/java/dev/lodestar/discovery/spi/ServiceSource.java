@@ -1,0 +1,55 @@
+package dev.lodestar.discovery.spi;
+
+import dev.lodestar.discovery.ServiceSnapshot;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where instance lists come from: a backend such as Marathon or Mesos-DNS.
+ *
+ * <p>A source answers {@link #load(String)} for one service on demand, and may push updates to
+ * the listener given to {@link #start(SnapshotListener)} when it learns of changes (the Marathon
+ * event stream does). The resolver calls {@code load} for the first pick of a service and for
+ * every background refresh; it calls {@code start} once, before any {@code load}, and {@code close}
+ * once when it closes.
+ *
+ * <p>Failure contract:
+ *
+ * <ul>
+ *   <li>An unknown service completes the future with {@link
+ *       dev.lodestar.discovery.UnknownServiceException}.
+ *   <li>Any other failure (unreachable, timeout, bad document) completes it exceptionally with a
+ *       descriptive exception; the resolver then keeps its last good snapshot.
+ *   <li>Bad entries inside a good document (an invalid host or port) are skipped with a logged
+ *       reason; they never fail the whole load.
+ *   <li>{@code load} must not throw; it must not block the calling thread for I/O.
+ * </ul>
+ *
+ * <p>Thread safety: implementations must be safe for concurrent use; {@code load} may be called
+ * from several threads at once, for different or the same services.
+ */
+public interface ServiceSource extends AutoCloseable {
+
+  /** A short human-readable name, e.g. {@code marathon[http://m1:8080]}; never contains secrets. */
+  String name();
+
+  /**
+   * Loads the current snapshot of one service.
+   *
+   * @param serviceId the service id as the caller spelled it; the returned snapshot must carry
+   *     exactly this id
+   * @return a future completed with the snapshot, or exceptionally as described above
+   */
+  CompletableFuture<ServiceSnapshot> load(String serviceId);
+
+  /**
+   * Starts the source and registers the listener that receives pushed updates. Sources that
+   * cannot push ignore the listener. Called once by the resolver that owns this source.
+   *
+   * @param listener receives snapshots, removals and errors, serialized per source
+   */
+  default void start(SnapshotListener listener) {}
+
+  /** Releases connections and threads. Idempotent; never throws. */
+  @Override
+  default void close() {}
+}
