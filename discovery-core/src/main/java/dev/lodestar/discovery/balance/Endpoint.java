@@ -27,8 +27,8 @@ public interface Endpoint {
   int inFlight();
 
   /**
-   * The peak-EWMA latency estimate in nanoseconds, decayed to {@code nowNanos}; a neutral prior
-   * before any sample. Only fed by the outcome-reporting API.
+   * The peak-EWMA latency estimate in nanoseconds, decayed to now; zero before the first sample
+   * (so a new instance is tried early). Only fed by the outcome-reporting API.
    */
-  double latencyEstimateNanos(long nowNanos);
+  double latencyEstimateNanos();
 }

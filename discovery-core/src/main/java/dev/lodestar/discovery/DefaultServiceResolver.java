@@ -1,0 +1,407 @@
+package dev.lodestar.discovery;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.lodestar.discovery.balance.Endpoint;
+import dev.lodestar.discovery.spi.ServiceSource;
+import dev.lodestar.discovery.spi.SnapshotListener;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+/**
+ * The resolver. Picks read a plain concurrent map of {@link ServiceHolder}s; Caffeine owns the
+ * lifecycle behind it (coalesced first loads, idle expiry, maximum staleness, removal).
+ */
+final class DefaultServiceResolver implements ServiceResolver {
+  private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
+  /** Refresh no more often than this, whatever a snapshot's TTL says. */
+  private static final long MIN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final ServiceSource source;
+  private final ServiceResolver.Builder config;
+  private final LongSupplier ticker;
+  private final Executor executor;
+  private final ConcurrentHashMap<String, ServiceHolder> holders = new ConcurrentHashMap<>();
+  private final AsyncLoadingCache<String, ServiceHolder> cache;
+  private final Retry retry;
+  private final IntervalFunction refreshBackoff;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final ScheduledFuture<?> maintenance;
+  private volatile boolean closed;
+
+  DefaultServiceResolver(ServiceResolver.Builder b) {
+    this.source = b.source;
+    this.config = b;
+    this.ticker = b.ticker;
+    this.executor = b.executor;
+    Caffeine<Object, Object> caffeine = Caffeine.newBuilder()
+        .executor(executor)
+        .ticker(ticker::getAsLong)
+        .expireAfterAccess(b.idleExpiry);
+    if (b.maxStaleness != null) {
+      caffeine.expireAfterWrite(b.maxStaleness);
+    }
+    this.cache = caffeine
+        .removalListener((String id, ServiceHolder holder, RemovalCause cause) -> {
+          if (holder != null && cause != RemovalCause.REPLACED) {
+            holders.remove(id, holder);
+            LOG.log(Level.DEBUG, () -> "dropped " + id + " from the cache (" + cause + ")");
+          }
+        })
+        .buildAsync((id, ignored) -> firstLoad(id));
+    this.retry = Retry.of("lodestar", RetryConfig.<Object>custom()
+        .maxAttempts(b.maxAttempts)
+        .waitDuration(Duration.ZERO)
+        .retryOnException(b.retryOn)
+        .build());
+    long refreshMillis = b.refreshInterval.toMillis();
+    this.refreshBackoff = IntervalFunction.ofExponentialRandomBackoff(
+        Math.min(1000L, Math.max(refreshMillis / 8, 1)), 2.0, 0.5, Math.max(refreshMillis, 2));
+    this.ownsScheduler = b.scheduler == null;
+    this.scheduler = ownsScheduler
+        ? Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "lodestar-resolver-maintenance");
+          t.setDaemon(true);
+          return t;
+        })
+        : b.scheduler;
+    long period = Math.max(10, Math.min(1000, refreshMillis / 2));
+    source.start(new Listener());
+    this.maintenance = scheduler.scheduleWithFixedDelay(
+        this::maintenanceQuietly, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  // ---- picking ----------------------------------------------------------------------------
+
+  @Override
+  public Instance pick(String serviceId) {
+    return holder(serviceId).pick(null).instance();
+  }
+
+  @Override
+  public Instance pick(String serviceId, String affinityKey) {
+    return holder(serviceId).pick(affinityKey).instance();
+  }
+
+  @Override
+  public Selection select(String serviceId) {
+    return select(serviceId, null);
+  }
+
+  @Override
+  public Selection select(String serviceId, String affinityKey) {
+    ServiceHolder holder = holder(serviceId);
+    return track(holder, holder.pick(affinityKey));
+  }
+
+  private Selection track(ServiceHolder holder, Endpoint endpoint) {
+    EndpointView view;
+    if (endpoint instanceof EndpointView) {
+      view = (EndpointView) endpoint;
+    } else {
+      // A custom picker wrapped our endpoint; find the live stats by id.
+      InstanceStats stats = holder.statsOf(endpoint.instance().instanceId());
+      if (stats == null) {
+        stats = new InstanceStats(endpoint.instance().instanceId(), ticker, Long.MIN_VALUE);
+      }
+      view = new EndpointView(endpoint.instance(), stats, endpoint.weight());
+    }
+    return new TrackedSelection(holder, view, ticker);
+  }
+
+  @Override
+  public <T> T call(String serviceId, CheckedFunction<Instance, T> call) throws Exception {
+    List<Instance> tried = new ArrayList<>(config.maxAttempts);
+    return Retry.decorateCallable(retry, () -> {
+      Selection selection = selectAvoiding(serviceId, tried);
+      tried.add(selection.instance());
+      T result;
+      try {
+        result = call.apply(selection.instance());
+      } catch (Exception | Error e) {
+        selection.failure(e);
+        throw e;
+      }
+      selection.success();
+      return result;
+    }).call();
+  }
+
+  /** Picks again (a bounded number of times) when the pick lands on an instance already tried. */
+  private Selection selectAvoiding(String serviceId, List<Instance> tried) {
+    ServiceHolder holder = holder(serviceId);
+    Endpoint endpoint = holder.pick(null);
+    int routable = holder.state().routable;
+    for (int i = 0; i < 2 * routable && tried.contains(endpoint.instance()); i++) {
+      endpoint = holder.pick(null);
+    }
+    return track(holder, endpoint);
+  }
+
+  @Override
+  public List<Instance> instances(String serviceId) {
+    return holder(serviceId).state().snapshot.instances();
+  }
+
+  @Override
+  public Optional<ServiceStatus> status(String serviceId) {
+    ServiceHolder holder = holders.get(serviceId);
+    if (holder == null) {
+      return Optional.empty();
+    }
+    ServiceState s = holder.state();
+    Duration age = Duration.ofNanos(Math.max(ticker.getAsLong() - holder.confirmedNanos, 0));
+    return Optional.of(
+        new ServiceStatus(s.snapshot, age, s.routable, s.ejected, s.panic, holder.lastError));
+  }
+
+  @Override
+  public Set<String> cachedServices() {
+    return Set.copyOf(holders.keySet());
+  }
+
+  private ServiceHolder holder(String serviceId) {
+    ServiceHolder holder = holders.get(serviceId);
+    return holder != null ? holder : load(serviceId);
+  }
+
+  /** The slow path: the first request for a service waits for its load, bounded. */
+  private ServiceHolder load(String serviceId) {
+    if (closed) {
+      throw new IllegalStateException("resolver is closed");
+    }
+    CompletableFuture<ServiceHolder> future = cache.get(serviceId);
+    try {
+      return future.get(config.loadTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new DiscoveryUnavailableException(
+          serviceId, source.name() + " gave no answer within " + config.loadTimeout, e);
+    } catch (ExecutionException e) {
+      throw translate(serviceId, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DiscoveryUnavailableException(serviceId, "interrupted while loading", e);
+    }
+  }
+
+  private DiscoveryException translate(String serviceId, Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof DiscoveryException) {
+      return (DiscoveryException) cause;
+    }
+    return new DiscoveryUnavailableException(
+        serviceId, source.name() + " failed: " + cause, cause);
+  }
+
+  // ---- loading and refreshing -------------------------------------------------------------
+
+  private CompletableFuture<ServiceHolder> firstLoad(String serviceId) {
+    return loadSnapshot(serviceId).thenApply(snapshot -> {
+      ServiceHolder holder = new ServiceHolder(
+          serviceId, config.strategy, config.healthPolicy, ticker);
+      holder.apply(snapshot);
+      holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
+      holders.put(serviceId, holder);
+      return holder;
+    });
+  }
+
+  private CompletableFuture<ServiceSnapshot> loadSnapshot(String serviceId) {
+    CompletableFuture<ServiceSnapshot> future;
+    try {
+      future = source.load(serviceId);
+    } catch (RuntimeException e) { // a source that breaks its contract must not break us
+      return CompletableFuture.failedFuture(e);
+    }
+    return future.thenApply(snapshot -> {
+      if (!snapshot.serviceId().equals(serviceId)) {
+        throw new IllegalStateException(source.name() + " answered " + snapshot.serviceId()
+            + " when asked for " + serviceId);
+      }
+      return snapshot;
+    });
+  }
+
+  private long refreshAfterNanos(ServiceSnapshot snapshot) {
+    long interval = config.refreshInterval.toNanos();
+    if (snapshot.ttl().isPresent()) {
+      // Refresh ahead of expiry: at three quarters of the TTL.
+      long ttl = snapshot.ttl().get().toNanos();
+      interval = Math.min(interval, Math.max(ttl / 4 * 3, MIN_REFRESH_NANOS));
+    }
+    return interval;
+  }
+
+  /** Reloads one service in the background; a failure keeps the current snapshot. */
+  void refresh(ServiceHolder holder) {
+    if (closed || !holder.refreshing.compareAndSet(false, true)) {
+      return;
+    }
+    String id = holder.serviceId;
+    loadSnapshot(id).whenComplete((snapshot, error) -> {
+      try {
+        long now = ticker.getAsLong();
+        if (error == null) {
+          holder.apply(snapshot);
+          holder.nextRefreshNanos = now + refreshAfterNanos(snapshot);
+          if (holders.get(id) == holder) {
+            cache.synchronous().put(id, holder); // a write: restarts the staleness clock
+          }
+          return;
+        }
+        Throwable cause = unwrap(error);
+        if (cause instanceof UnknownServiceException) {
+          LOG.log(Level.INFO, () -> id + " no longer exists according to " + source.name());
+          remove(id);
+          return;
+        }
+        recordError(holder, cause, now);
+      } finally {
+        holder.refreshing.set(false);
+      }
+    });
+  }
+
+  private void recordError(ServiceHolder holder, Throwable cause, long now) {
+    int failures;
+    synchronized (holder) {
+      failures = ++holder.failedRefreshes;
+    }
+    if (holder.lastError == null) {
+      // Logged once per run of failures, not once per attempt or per pick.
+      LOG.log(Level.WARNING, () -> "refreshing " + holder.serviceId + " from " + source.name()
+          + " failed; serving the last good snapshot: " + cause);
+    }
+    holder.lastError = cause;
+    holder.nextRefreshNanos = now + TimeUnit.MILLISECONDS.toNanos(refreshBackoff.apply(failures));
+  }
+
+  private void remove(String serviceId) {
+    ServiceHolder holder = holders.remove(serviceId);
+    if (holder != null) {
+      cache.synchronous().invalidate(serviceId);
+    }
+  }
+
+  /**
+   * Periodic work: tells the cache which services were used, refreshes those that are due,
+   * rebuilds pickers whose timed events (ejection end, slow-start step) came, and runs the cache's
+   * expiry. Package-private so tests with a fake ticker can drive it.
+   */
+  synchronized void runMaintenance() {
+    if (closed) {
+      return;
+    }
+    long now = ticker.getAsLong();
+    for (ServiceHolder holder : holders.values()) {
+      if (holder.accessed) {
+        holder.accessed = false;
+        cache.synchronous().getIfPresent(holder.serviceId); // records the access
+      }
+      if (now - holder.nextRefreshNanos >= 0) {
+        refresh(holder);
+      }
+      holder.tick(now);
+    }
+    cache.synchronous().cleanUp();
+  }
+
+  private void maintenanceQuietly() {
+    try {
+      runMaintenance();
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "resolver maintenance failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    maintenance.cancel(false);
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+    }
+    try {
+      source.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "closing " + source.name() + " failed", e);
+    }
+    holders.clear();
+    cache.synchronous().invalidateAll();
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceResolver{source=" + source.name() + ", strategy=" + config.strategy.name()
+        + ", services=" + holders.keySet() + "}";
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** Pushes from the source. Serialized per source, never throws back into it. */
+  private final class Listener implements SnapshotListener {
+    @Override
+    public void onSnapshot(ServiceSnapshot snapshot) {
+      ServiceHolder holder = holders.get(snapshot.serviceId());
+      if (holder == null || closed) {
+        return; // nobody asked for this service
+      }
+      holder.apply(snapshot);
+      holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
+      cache.synchronous().put(snapshot.serviceId(), holder);
+    }
+
+    @Override
+    public void onRemoved(String serviceId) {
+      remove(serviceId);
+    }
+
+    @Override
+    public void onError(String serviceId, Throwable error) {
+      if (serviceId == null) {
+        LOG.log(Level.DEBUG, () -> source.name() + " reported " + error);
+        return;
+      }
+      ServiceHolder holder = holders.get(serviceId);
+      if (holder != null) {
+        recordError(holder, error, ticker.getAsLong());
+      }
+    }
+
+    @Override
+    public void onResyncRequested() {
+      for (ServiceHolder holder : holders.values()) {
+        refresh(holder);
+      }
+    }
+  }
+}

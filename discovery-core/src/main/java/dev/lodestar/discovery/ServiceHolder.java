@@ -1,0 +1,255 @@
+package dev.lodestar.discovery;
+
+import dev.lodestar.discovery.balance.Endpoint;
+import dev.lodestar.discovery.balance.HealthPolicy;
+import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.balance.Picker;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+/**
+ * Everything the resolver keeps for one service. Readers (the pick path) read {@link #state}
+ * once, without locks. Writers (snapshot updates, ejections, timed rebuilds) hold this object's
+ * lock and publish a new immutable {@link ServiceState}.
+ */
+final class ServiceHolder {
+  private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
+  private static final double SLOW_START_MIN_FACTOR = 0.1;
+  private static final int SLOW_START_STEPS = 10;
+
+  final String serviceId;
+  private final LoadBalancingStrategy strategy;
+  private final HealthPolicy policy;
+  private final LongSupplier ticker;
+
+  private volatile ServiceState state;
+  /** Set by picks, cleared by maintenance: tells the cache the service is still in use. */
+  volatile boolean accessed;
+  volatile long confirmedNanos;
+  volatile long nextRefreshNanos;
+  volatile Throwable lastError;
+  int failedRefreshes;
+  final AtomicBoolean refreshing = new AtomicBoolean();
+
+  private final Map<String, InstanceStats> stats = new HashMap<>(); // guarded by this
+
+  ServiceHolder(String serviceId, LoadBalancingStrategy strategy, HealthPolicy policy,
+      LongSupplier ticker) {
+    this.serviceId = serviceId;
+    this.strategy = strategy;
+    this.policy = policy;
+    this.ticker = ticker;
+  }
+
+  /** The hot path: one volatile read and the picker. */
+  Endpoint pick(String affinityKey) {
+    if (!accessed) {
+      accessed = true;
+    }
+    ServiceState s = state;
+    Picker picker = s.picker;
+    if (picker == null) {
+      throw s.failure();
+    }
+    return picker.pick(affinityKey);
+  }
+
+  ServiceState state() {
+    return state;
+  }
+
+  /** Applies a snapshot from a load, refresh or push; drops it if nothing changed. */
+  synchronized void apply(ServiceSnapshot snapshot) {
+    long now = ticker.getAsLong();
+    confirmedNanos = now;
+    lastError = null;
+    failedRefreshes = 0;
+    ServiceState current = state;
+    if (current != null && current.snapshot.equals(snapshot)) {
+      return;
+    }
+    Set<String> ids = new HashSet<>();
+    for (Instance instance : snapshot.instances()) {
+      ids.add(instance.instanceId());
+      // Instances in the first snapshot get full weight at once; later joiners ramp up.
+      long joined = current == null ? Long.MIN_VALUE : now;
+      stats.computeIfAbsent(instance.instanceId(), id -> new InstanceStats(id, ticker, joined));
+    }
+    stats.keySet().retainAll(ids);
+    if (current != null) {
+      LOG.log(Level.DEBUG, () -> serviceId + ": " + current.snapshot.instances().size() + " -> "
+          + snapshot.instances().size() + " instances from " + snapshot.origin());
+    }
+    rebuild(snapshot, now);
+  }
+
+  /** Rebuilds if a timed event (ejection end, slow-start step) is due. */
+  synchronized void tick(long now) {
+    ServiceState s = state;
+    if (s != null && now - s.rebuildAtNanos >= 0) {
+      rebuild(s.snapshot, now);
+    }
+  }
+
+  private void rebuild(ServiceSnapshot snapshot, long now) {
+    List<Instance> instances = snapshot.instances();
+    List<Endpoint> routable = new ArrayList<>(instances.size());
+    int ejected = 0;
+    long rebuildAt = Long.MAX_VALUE;
+    for (Instance instance : instances) {
+      InstanceStats st = stats.get(instance.instanceId());
+      if (st.ejected && now - st.ejectedUntilNanos >= 0) {
+        st.ejected = false;
+        st.onTrial = true;
+        LOG.log(Level.INFO, () -> serviceId + ": " + instance.address()
+            + " returns from ejection on trial");
+      }
+      if (st.ejected) {
+        ejected++;
+        rebuildAt = Math.min(rebuildAt, st.ejectedUntilNanos);
+        continue;
+      }
+      if (instance.health().isRoutable()) {
+        double factor = slowStartFactor(st, now);
+        if (factor < 1.0) {
+          rebuildAt = Math.min(rebuildAt, now + slowStartStepNanos());
+        }
+        routable.add(new EndpointView(instance, st, instance.weight() * factor));
+      }
+    }
+    int total = instances.size();
+    boolean panic = false;
+    String reason = null;
+    List<Endpoint> chosen = routable;
+    if (total == 0) {
+      reason = "the source (" + snapshot.origin() + ") lists no instances";
+    } else if (routable.isEmpty() || (double) routable.size() / total < policy.panicThreshold()) {
+      if (policy.panicMode() == HealthPolicy.PanicMode.ROUTE_ALL) {
+        panic = true;
+        chosen = new ArrayList<>(total);
+        for (Instance instance : instances) {
+          InstanceStats st = stats.get(instance.instanceId());
+          chosen.add(new EndpointView(instance, st, instance.weight()));
+        }
+      } else {
+        reason = routable.size() + " of " + total
+            + " instances routable (unhealthy: " + countUnhealthy(instances) + ", ejected: "
+            + ejected + "), below the panic threshold";
+        chosen = List.of();
+      }
+    }
+    ServiceState previous = state;
+    if (panic && (previous == null || !previous.panic)) {
+      LOG.log(Level.WARNING, () -> serviceId + ": only " + routable.size() + " of " + total
+          + " instances routable; panic mode routes over all of them");
+    }
+    Picker picker = chosen.isEmpty()
+        ? null
+        : strategy.newPicker(chosen, previous == null ? null : previous.picker);
+    state = new ServiceState(snapshot, picker, routable.size(), ejected, panic, reason, rebuildAt);
+  }
+
+  private static int countUnhealthy(List<Instance> instances) {
+    int n = 0;
+    for (Instance i : instances) {
+      if (!i.health().isRoutable()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private double slowStartFactor(InstanceStats st, long now) {
+    long window = policy.slowStartWindow().toNanos();
+    if (window == 0 || st.joinedNanos == Long.MIN_VALUE) {
+      return 1.0;
+    }
+    double progress = (double) (now - st.joinedNanos) / window;
+    if (progress >= 1.0) {
+      return 1.0;
+    }
+    return SLOW_START_MIN_FACTOR + (1.0 - SLOW_START_MIN_FACTOR) * Math.max(progress, 0.0);
+  }
+
+  private long slowStartStepNanos() {
+    return Math.max(policy.slowStartWindow().toNanos() / SLOW_START_STEPS, 1_000_000L);
+  }
+
+  /** Outcome reports from {@link TrackedSelection}. */
+  void onSuccess(InstanceStats st) {
+    if (st.consecutiveFailures.get() != 0) {
+      st.consecutiveFailures.set(0);
+    }
+    if (st.onTrial) {
+      synchronized (this) {
+        st.onTrial = false;
+        st.ejectionsInARow = 0;
+      }
+    }
+  }
+
+  void onFailure(InstanceStats st, Throwable error) {
+    int failures = st.consecutiveFailures.incrementAndGet();
+    boolean connection = policy.ejectOnConnectionRefused()
+        && ServiceResolver.Builder.isConnectionFailure(error);
+    boolean limit = policy.consecutiveFailures() > 0 && failures >= policy.consecutiveFailures();
+    if (connection || limit || st.onTrial) {
+      tryEject(st, error);
+    }
+  }
+
+  private synchronized void tryEject(InstanceStats st, Throwable error) {
+    ServiceState s = state;
+    if (st.ejected || stats.get(st.instanceId) != st || s == null) {
+      return; // already ejected, or no longer part of the service
+    }
+    int total = s.snapshot.instances().size();
+    int allowed = total * policy.maxEjectionPercent() / 100;
+    if (total >= 2 && policy.maxEjectionPercent() > 0) {
+      allowed = Math.max(allowed, 1);
+    }
+    int ejectedNow = 0;
+    for (InstanceStats other : stats.values()) {
+      if (other.ejected) {
+        ejectedNow++;
+      }
+    }
+    if (ejectedNow >= allowed) {
+      int already = ejectedNow;
+      LOG.log(Level.DEBUG, () -> serviceId + ": not ejecting " + st.instanceId + ", "
+          + already + " of " + total + " already ejected");
+      return;
+    }
+    long now = ticker.getAsLong();
+    st.ejectionsInARow++;
+    long base = policy.baseEjectionTime().toNanos();
+    long max = policy.maxEjectionTime().toNanos();
+    long length = base > max / st.ejectionsInARow ? max : base * st.ejectionsInARow;
+    st.ejected = true;
+    st.onTrial = false;
+    st.ejectedUntilNanos = now + length;
+    st.consecutiveFailures.set(0);
+    int times = st.ejectionsInARow;
+    LOG.log(Level.INFO, () -> serviceId + ": ejecting " + st.instanceId + " for "
+        + java.time.Duration.ofNanos(length) + " (ejection " + times + " in a row) after " + error);
+    rebuild(s.snapshot, now);
+  }
+
+  /** Counts instances by ejection state, for status output. */
+  synchronized boolean isEjected(String instanceId) {
+    InstanceStats st = stats.get(instanceId);
+    return st != null && st.ejected;
+  }
+
+  /** The stats of a listed instance, or null (used when a custom picker returns a foreign endpoint). */
+  synchronized InstanceStats statsOf(String instanceId) {
+    return stats.get(instanceId);
+  }
+}

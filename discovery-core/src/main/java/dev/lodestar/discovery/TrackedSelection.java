@@ -1,0 +1,85 @@
+package dev.lodestar.discovery;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/** The outcome ticket: counts the call in flight until the first report. */
+final class TrackedSelection implements Selection {
+  private static final VarHandle DONE;
+
+  static {
+    try {
+      DONE = MethodHandles.lookup().findVarHandle(TrackedSelection.class, "done", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final ServiceHolder holder;
+  private final InstanceStats stats;
+  private final Instance instance;
+  private final LongSupplier ticker;
+  private final long startNanos;
+  @SuppressWarnings("unused") // written through DONE
+  private volatile int done;
+
+  TrackedSelection(ServiceHolder holder, EndpointView endpoint, LongSupplier ticker) {
+    this.holder = holder;
+    this.stats = endpoint.stats;
+    this.instance = endpoint.instance;
+    this.ticker = ticker;
+    this.startNanos = ticker.getAsLong();
+    stats.inFlight.incrementAndGet();
+  }
+
+  @Override
+  public Instance instance() {
+    return instance;
+  }
+
+  @Override
+  public void success(Duration latency) {
+    Objects.requireNonNull(latency, "latency");
+    if (finish()) {
+      stats.observeLatency(Math.max(latency.toNanos(), 0));
+      holder.onSuccess(stats);
+    }
+  }
+
+  @Override
+  public void success() {
+    if (finish()) {
+      stats.observeLatency(Math.max(ticker.getAsLong() - startNanos, 0));
+      holder.onSuccess(stats);
+    }
+  }
+
+  @Override
+  public void failure(Throwable error) {
+    Objects.requireNonNull(error, "error");
+    if (finish()) {
+      holder.onFailure(stats, error);
+    }
+  }
+
+  @Override
+  public void release() {
+    finish();
+  }
+
+  private boolean finish() {
+    if (DONE.compareAndSet(this, 0, 1)) {
+      stats.inFlight.decrementAndGet();
+      return true;
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return "Selection{" + instance.address() + "}";
+  }
+}

@@ -1,0 +1,285 @@
+package dev.lodestar.discovery.balance;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The built-in strategies. Package-private: users reach them through the factories. */
+final class Strategies {
+  private Strategies() {}
+
+  static final LoadBalancingStrategy ROUND_ROBIN = new Named("round-robin") {
+    @Override
+    public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
+      AtomicInteger counter = previous instanceof RoundRobinPicker
+          ? ((RoundRobinPicker) previous).counter
+          : new AtomicInteger();
+      return new RoundRobinPicker(toArray(endpoints), counter);
+    }
+  };
+
+  static final LoadBalancingStrategy RANDOM = new Named("random") {
+    @Override
+    public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
+      return new RandomPicker(toArray(endpoints), null);
+    }
+  };
+
+  static final LoadBalancingStrategy WEIGHTED_RANDOM = new Named("weighted-random") {
+    @Override
+    public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
+      Endpoint[] array = toArray(endpoints);
+      return new RandomPicker(array, cumulativeWeights(array));
+    }
+  };
+
+  static final LoadBalancingStrategy LEAST_IN_FLIGHT = new Named("least-in-flight") {
+    @Override
+    public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
+      return new PowerOfTwoPicker(toArray(endpoints), false);
+    }
+  };
+
+  static final LoadBalancingStrategy PEAK_EWMA = new Named("peak-ewma") {
+    @Override
+    public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
+      return new PowerOfTwoPicker(toArray(endpoints), true);
+    }
+  };
+
+  static final LoadBalancingStrategy STICKY = new Named("sticky") {
+    @Override
+    public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
+      AtomicInteger counter = previous instanceof RingPicker
+          ? ((RingPicker) previous).fallback.counter
+          : new AtomicInteger();
+      Endpoint[] array = toArray(endpoints);
+      return new RingPicker(array, new RoundRobinPicker(array, counter));
+    }
+  };
+
+  private abstract static class Named implements LoadBalancingStrategy {
+    private final String name;
+
+    Named(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public final String name() {
+      return name;
+    }
+
+    @Override
+    public final String toString() {
+      return name;
+    }
+  }
+
+  static Endpoint[] toArray(List<Endpoint> endpoints) {
+    if (endpoints.isEmpty()) {
+      throw new IllegalArgumentException("a picker needs at least one endpoint");
+    }
+    return endpoints.toArray(new Endpoint[0]);
+  }
+
+  /** Cumulative weights, or null when every weight is equal (the uniform fast path). */
+  static double[] cumulativeWeights(Endpoint[] endpoints) {
+    double first = endpoints[0].weight();
+    boolean equal = true;
+    double[] cumulative = new double[endpoints.length];
+    double sum = 0;
+    for (int i = 0; i < endpoints.length; i++) {
+      double w = endpoints[i].weight();
+      equal &= w == first;
+      sum += w;
+      cumulative[i] = sum;
+    }
+    return equal ? null : cumulative;
+  }
+
+  /** Index of the first cumulative weight above {@code x}. */
+  static int weightedIndex(double[] cumulative, double x) {
+    int i = Arrays.binarySearch(cumulative, x);
+    i = i >= 0 ? i + 1 : -i - 1;
+    return Math.min(i, cumulative.length - 1);
+  }
+
+  /**
+   * Round-robin. Equal weights: exact cycling. Unequal weights: the golden-ratio sequence
+   * {@code frac(i * 0.618...)} mapped through cumulative weights, which spreads picks evenly and
+   * in proportion to weight without locks or a schedule table.
+   */
+  static final class RoundRobinPicker implements Picker {
+    private static final double GOLDEN = 0.6180339887498949;
+    final AtomicInteger counter;
+    private final Endpoint[] endpoints;
+    private final double[] cumulative;
+
+    RoundRobinPicker(Endpoint[] endpoints, AtomicInteger counter) {
+      this.endpoints = endpoints;
+      this.counter = counter;
+      this.cumulative = cumulativeWeights(endpoints);
+    }
+
+    @Override
+    public Endpoint pick(String affinityKey) {
+      int i = counter.getAndIncrement() & Integer.MAX_VALUE;
+      if (cumulative == null) {
+        return endpoints[i % endpoints.length];
+      }
+      double x = i * GOLDEN;
+      x -= (long) x;
+      return endpoints[weightedIndex(cumulative, x * cumulative[cumulative.length - 1])];
+    }
+  }
+
+  /** Uniform or weighted random choice. */
+  static final class RandomPicker implements Picker {
+    private final Endpoint[] endpoints;
+    private final double[] cumulative;
+
+    RandomPicker(Endpoint[] endpoints, double[] cumulative) {
+      this.endpoints = endpoints;
+      this.cumulative = cumulative;
+    }
+
+    @Override
+    public Endpoint pick(String affinityKey) {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      if (cumulative == null) {
+        return endpoints[random.nextInt(endpoints.length)];
+      }
+      return endpoints[weightedIndex(
+          cumulative, random.nextDouble() * cumulative[cumulative.length - 1])];
+    }
+  }
+
+  /**
+   * Power of two choices: two distinct random endpoints, the cheaper one wins. Cost is calls in
+   * flight, or (peak EWMA) latency estimate x (in flight + 1), divided by the weight either way.
+   */
+  static final class PowerOfTwoPicker implements Picker {
+    /** Cost of an endpoint with calls in flight but no latency sample yet (Finagle's penalty). */
+    private static final double PENALTY_NANOS = 1e9;
+    private final Endpoint[] endpoints;
+    private final boolean latencyAware;
+
+    PowerOfTwoPicker(Endpoint[] endpoints, boolean latencyAware) {
+      this.endpoints = endpoints;
+      this.latencyAware = latencyAware;
+    }
+
+    @Override
+    public Endpoint pick(String affinityKey) {
+      int n = endpoints.length;
+      if (n == 1) {
+        return endpoints[0];
+      }
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      int a = random.nextInt(n);
+      int b = random.nextInt(n - 1);
+      if (b >= a) {
+        b++;
+      }
+      Endpoint ea = endpoints[a];
+      Endpoint eb = endpoints[b];
+      double ca = cost(ea);
+      double cb = cost(eb);
+      if (ca == cb) {
+        return random.nextBoolean() ? ea : eb;
+      }
+      return ca < cb ? ea : eb;
+    }
+
+    private double cost(Endpoint e) {
+      int inFlight = e.inFlight();
+      if (!latencyAware) {
+        return inFlight / e.weight();
+      }
+      double latency = e.latencyEstimateNanos();
+      if (latency == 0.0 && inFlight != 0) {
+        return (PENALTY_NANOS + inFlight) / e.weight();
+      }
+      return latency * (inFlight + 1) / e.weight();
+    }
+  }
+
+  /**
+   * Consistent hashing on a ring of {@link #VIRTUAL_NODES} points per endpoint. Removing one of N
+   * endpoints moves only the keys that hashed to its points (about 1/N); the others keep their
+   * owner because the remaining points do not move.
+   */
+  static final class RingPicker implements Picker {
+    static final int VIRTUAL_NODES = 100;
+    final RoundRobinPicker fallback;
+    private final long[] points;
+    private final Endpoint[] owners;
+
+    RingPicker(Endpoint[] endpoints, RoundRobinPicker fallback) {
+      this.fallback = fallback;
+      int size = endpoints.length * VIRTUAL_NODES;
+      long[] keyed = new long[size];
+      Integer[] order = new Integer[size];
+      for (int e = 0; e < endpoints.length; e++) {
+        long base = hash(endpoints[e].instance().instanceId().getBytes(StandardCharsets.UTF_8));
+        for (int v = 0; v < VIRTUAL_NODES; v++) {
+          int slot = e * VIRTUAL_NODES + v;
+          keyed[slot] = mix(base + 0x9E3779B97F4A7C15L * (v + 1));
+          order[slot] = slot;
+        }
+      }
+      Arrays.sort(order, (x, y) -> Long.compare(keyed[x], keyed[y]));
+      points = new long[size];
+      owners = new Endpoint[size];
+      for (int i = 0; i < size; i++) {
+        points[i] = keyed[order[i]];
+        owners[i] = endpoints[order[i] / VIRTUAL_NODES];
+      }
+    }
+
+    @Override
+    public Endpoint pick(String affinityKey) {
+      if (affinityKey == null) {
+        return fallback.pick(null);
+      }
+      long h = mix(hash(affinityKey));
+      int i = Arrays.binarySearch(points, h);
+      if (i < 0) {
+        i = -i - 1;
+        if (i == points.length) {
+          i = 0;
+        }
+      }
+      return owners[i];
+    }
+
+    /** FNV-1a over the key's chars; no allocation. */
+    static long hash(CharSequence key) {
+      long h = 0xcbf29ce484222325L;
+      for (int i = 0; i < key.length(); i++) {
+        h ^= key.charAt(i);
+        h *= 0x100000001b3L;
+      }
+      return h;
+    }
+
+    static long hash(byte[] key) {
+      long h = 0xcbf29ce484222325L;
+      for (byte b : key) {
+        h ^= b & 0xff;
+        h *= 0x100000001b3L;
+      }
+      return h;
+    }
+
+    /** MurmurHash3's 64-bit finalizer: spreads FNV's weak low bits over the ring. */
+    static long mix(long z) {
+      z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+      z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+      return z ^ (z >>> 33);
+    }
+  }
+}
