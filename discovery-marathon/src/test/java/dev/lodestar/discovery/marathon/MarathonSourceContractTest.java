@@ -1,0 +1,316 @@
+package dev.lodestar.discovery.marathon;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
+import dev.lodestar.discovery.DiscoveryUnavailableException;
+import dev.lodestar.discovery.HealthStatus;
+import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.UnknownServiceException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * WireMock serves the fixture files unchanged at the endpoints the source calls; each test asserts
+ * the exact instances (host, port, health) the source yields, and the error mapping.
+ */
+class MarathonSourceContractTest {
+  private WireMockServer wm;
+  private MarathonSource source;
+
+  @BeforeEach
+  void startServer() {
+    wm = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    wm.start();
+  }
+
+  @AfterEach
+  void stop() {
+    if (source != null) {
+      source.close();
+    }
+    wm.stop();
+  }
+
+  private void serveApp(String appPath, byte[] body) {
+    wm.stubFor(get(urlPathEqualTo("/v2/apps" + appPath))
+        .withQueryParam("embed", equalTo("app.tasks"))
+        .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(body)));
+  }
+
+  private void serveAll(byte[] body) {
+    wm.stubFor(get(urlPathEqualTo("/v2/apps"))
+        .withQueryParam("embed", equalTo("apps.tasks"))
+        .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(body)));
+  }
+
+  private MarathonSource source(Consumer<MarathonSource.Builder> config) {
+    MarathonSource.Builder b = MarathonSource.builder()
+        .url(wm.baseUrl())
+        .eventStream(false)
+        .pollInterval(Duration.ZERO)
+        .requestTimeout(Duration.ofSeconds(5));
+    config.accept(b);
+    source = b.build();
+    return source;
+  }
+
+  private MarathonSource source() {
+    return source(b -> { });
+  }
+
+  static ServiceSnapshot await(java.util.concurrent.CompletableFuture<ServiceSnapshot> f)
+      throws Exception {
+    return f.get(10, TimeUnit.SECONDS);
+  }
+
+  static Throwable failure(java.util.concurrent.CompletableFuture<ServiceSnapshot> f) {
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> f.get(10, TimeUnit.SECONDS));
+    return e.getCause();
+  }
+
+  /** "host:port HEALTH" per instance, in snapshot order (sorted by task id). */
+  static List<String> endpoints(ServiceSnapshot s) {
+    return s.instances().stream()
+        .map(i -> i.address() + " " + i.health())
+        .collect(Collectors.toList());
+  }
+
+  @Test
+  void marathon15BridgeUsesHostAndHostPortNeverTheBridgeIp() throws Exception {
+    serveApp("/pywebserver", Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
+    ServiceSnapshot s = await(source().load("/pywebserver"));
+    assertEquals("/pywebserver", s.serviceId());
+    assertEquals(List.of("10.0.2.148:1565 HEALTHY"), endpoints(s));
+    Instance i = s.instances().get(0);
+    assertEquals("pywebserver.8cad6a69-6ca8-11e7-beb2-0e2beceebfcc", i.instanceId());
+    assertEquals(Map.of("test", 1565), i.namedPorts());
+    assertEquals("external", i.labels().get("HAPROXY_GROUP"));
+  }
+
+  @Test
+  void idWithoutLeadingSlashIsQueriedWithOneAndKeptAsSpelled() throws Exception {
+    serveApp("/pywebserver", Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
+    ServiceSnapshot s = await(source().load("pywebserver"));
+    assertEquals("pywebserver", s.serviceId());
+    assertEquals("pywebserver", s.instances().get(0).serviceId());
+    assertEquals(List.of("10.0.2.148:1565 HEALTHY"), endpoints(s));
+  }
+
+  @Test
+  void pre15DockerBridgeWithHealthResultsKeyedByTaskId() throws Exception {
+    serveApp("/nginx-green", Fixtures.bytes("marathon-lb/tests-zdd_app_blue.json"));
+    ServiceSnapshot s = await(source().load("/nginx-green"));
+    // Sorted by task id: 0dbabba6, 1883a887, 23532518.
+    assertEquals(List.of("10.0.6.25:31184 HEALTHY", "10.0.6.25:16916 HEALTHY",
+        "10.0.6.25:23336 HEALTHY"), endpoints(s));
+  }
+
+  @Test
+  void marathon15FormatWithHealthResultsKeyedByInstanceId() throws Exception {
+    serveApp("/nginx-green", Fixtures.bytes("marathon-lb/tests-zdd_app_blue_marathon1.5.json"));
+    ServiceSnapshot s = await(source().load("/nginx-green"));
+    // Sorted by task id: 01bf22d4, 01da9a15, 01dc95e6.
+    assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:16916 HEALTHY",
+        "10.0.6.25:31184 HEALTHY"), endpoints(s));
+  }
+
+  @Test
+  void zddAppsBothColoursFromOneListDocument() throws Exception {
+    byte[] body = Fixtures.bytes("marathon-lb/tests-zdd_apps.json");
+    serveApp("/nginx-green", body);
+    serveApp("/nginx-blue", body);
+    MarathonSource src = source();
+    assertEquals(List.of("10.0.6.25:31184 HEALTHY", "10.0.6.25:16916 HEALTHY",
+        "10.0.6.25:23336 HEALTHY"), endpoints(await(src.load("/nginx-green"))));
+    assertEquals(List.of("10.0.1.147:25724 HEALTHY"), endpoints(await(src.load("/nginx-blue"))));
+  }
+
+  @Test
+  void legacyAppWithTwoHealthChecksAndEmbeddedTasks() throws Exception {
+    serveApp("/toggle",
+        Fixtures.withoutLineComments("marathon/legacy-0.x-v2-apps-id.with-tasks.jsonc"));
+    ServiceSnapshot s = await(source().load("/toggle"));
+    // Sorted by task id: 7c99814d, 802df2ae.
+    assertEquals(List.of("10.141.141.10:31234 HEALTHY", "10.141.141.10:31045 HEALTHY"),
+        endpoints(s));
+  }
+
+  @Test
+  void legacyJsoncServedWithItsCommentsIsABadDocument() {
+    serveApp("/toggle", Fixtures.bytes("marathon/legacy-0.x-v2-apps-id.with-tasks.jsonc"));
+    Throwable t = failure(source().load("/toggle"));
+    assertInstanceOf(DiscoveryUnavailableException.class, t);
+    assertTrue(t.getMessage().contains("unreadable answer"), t.getMessage());
+  }
+
+  @Test
+  void appWithoutTasksYieldsAnEmptySnapshot() throws Exception {
+    serveApp("/myapp", Fixtures.bytes("marathon/v2-apps.json"));
+    ServiceSnapshot s = await(source().load("/myapp"));
+    assertEquals(List.of(), s.instances());
+  }
+
+  @Test
+  void servicePortLookupGathersTheAppsBehindThePort() throws Exception {
+    serveAll(Fixtures.bytes("marathon-lb/tests-zdd_apps.json"));
+    MarathonSource src = source();
+    ServiceSnapshot green = await(src.load(MarathonSource.servicePortId(10000)));
+    assertEquals("port:10000", green.serviceId());
+    assertEquals(List.of("10.0.6.25:31184 HEALTHY", "10.0.6.25:16916 HEALTHY",
+        "10.0.6.25:23336 HEALTHY"), endpoints(green));
+    ServiceSnapshot blue = await(src.load("port:10001"));
+    assertEquals(List.of("10.0.1.147:25724 HEALTHY"), endpoints(blue));
+    assertInstanceOf(UnknownServiceException.class, failure(src.load("port:10002")));
+    assertInstanceOf(UnknownServiceException.class, failure(src.load("port:99999")));
+  }
+
+  @Test
+  void labelFilterServesOnlyMatchingApps() throws Exception {
+    byte[] body = Fixtures.bytes("marathon-lb/tests-marathon15_apps.json");
+    serveApp("/pywebserver", body);
+    assertEquals(1, await(source(b -> b.labelFilter("HAPROXY_GROUP", "external"))
+        .load("/pywebserver")).instances().size());
+    source.close();
+    Throwable t = failure(source(b -> b.labelFilter("HAPROXY_GROUP", "internal"))
+        .load("/pywebserver"));
+    assertInstanceOf(UnknownServiceException.class, t);
+    assertTrue(t.getMessage().contains("HAPROXY_GROUP=internal"), t.getMessage());
+  }
+
+  @Test
+  void portNameSelectsTheNamedSlotAndAMissingNameFailsTheLoad() throws Exception {
+    serveApp("/pywebserver", Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
+    assertEquals(List.of("10.0.2.148:1565 HEALTHY"),
+        endpoints(await(source(b -> b.portName("test")).load("/pywebserver"))));
+    source.close();
+    Throwable t = failure(source(b -> b.portName("http")).load("/pywebserver"));
+    assertInstanceOf(DiscoveryUnavailableException.class, t);
+    assertTrue(t.getMessage().contains("no port named 'http'"), t.getMessage());
+  }
+
+  @Test
+  void portIndexOutsideTheAppSkipsEveryTask() throws Exception {
+    serveApp("/pywebserver", Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
+    assertEquals(List.of(), await(source(b -> b.portIndex(1)).load("/pywebserver")).instances());
+  }
+
+  @Test
+  void unknownAppIs404AndUnknownServiceException() {
+    wm.stubFor(get(urlPathEqualTo("/v2/apps/nope")).willReturn(aResponse().withStatus(404)
+        .withBody("{\"message\":\"App '/nope' does not exist\"}")));
+    Throwable t = failure(source().load("nope"));
+    assertInstanceOf(UnknownServiceException.class, t);
+    assertEquals("nope", ((UnknownServiceException) t).serviceId());
+  }
+
+  @Test
+  void malformedTruncatedAndOversizedDocumentsFailTheLoad() throws Exception {
+    byte[] good = Fixtures.bytes("marathon-lb/tests-marathon15_apps.json");
+    serveApp("/truncated", Arrays.copyOf(good, good.length / 2));
+    serveApp("/garbage", "<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8));
+    serveApp("/big", Fixtures.bytes("marathon-lb/tests-zdd_apps.json"));
+    MarathonSource src = source(b -> b.maxResponseBytes(4096));
+    for (String id : List.of("/truncated", "/garbage")) {
+      Throwable t = failure(src.load(id));
+      assertInstanceOf(DiscoveryUnavailableException.class, t, id);
+      assertTrue(t.getMessage().contains("unreadable answer"), t.getMessage());
+    }
+    Throwable t = failure(src.load("/big"));
+    assertInstanceOf(DiscoveryUnavailableException.class, t);
+    assertTrue(t.getMessage().contains("exceeds the limit of 4096 bytes"), t.getMessage());
+  }
+
+  @Test
+  void authFailureIsClearAndNotRetried() {
+    wm.stubFor(get(urlPathEqualTo("/v2/apps/secret")).willReturn(aResponse().withStatus(401)));
+    Throwable t = failure(source(b -> b.basicAuth("alice", "s3cr3t-pw")).load("/secret"));
+    assertInstanceOf(MarathonAuthenticationException.class, t);
+    assertEquals(401, ((MarathonAuthenticationException) t).statusCode());
+    assertFalse(t.getMessage().contains("s3cr3t-pw"), t.getMessage());
+    assertFalse(source.toString().contains("s3cr3t-pw"));
+    assertFalse(source.name().contains("alice"));
+    assertEquals(1, wm.findAll(getRequestedFor(urlPathEqualTo("/v2/apps/secret"))).size());
+    // Basic credentials were sent.
+    assertEquals("Basic YWxpY2U6czNjcjN0LXB3", wm.findAll(
+        getRequestedFor(urlPathEqualTo("/v2/apps/secret"))).get(0).getHeader("Authorization"));
+  }
+
+  @Test
+  void dcosTokenIsSentAsTokenHeader() throws Exception {
+    serveApp("/pywebserver", Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
+    await(source(b -> b.dcosToken(() -> "eyJhbGciOi.x.y")).load("/pywebserver"));
+    assertEquals("token=eyJhbGciOi.x.y", wm.findAll(getRequestedFor(
+        urlPathEqualTo("/v2/apps/pywebserver"))).get(0).getHeader("Authorization"));
+  }
+
+  @Test
+  void noLeaderAndBrokenConnectionsAreUnavailable() {
+    wm.stubFor(get(urlPathEqualTo("/v2/apps/a")).willReturn(aResponse().withStatus(503)
+        .withBody("{\"message\":\"Could not determine the current leader\"}")));
+    wm.stubFor(get(urlPathEqualTo("/v2/apps/b"))
+        .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+    MarathonSource src = source();
+    Throwable a = failure(src.load("/a"));
+    assertInstanceOf(DiscoveryUnavailableException.class, a);
+    assertTrue(a.getMessage().contains("HTTP 503"), a.getMessage());
+    assertTrue(a.getMessage().contains("Could not determine the current leader"), a.getMessage());
+    assertInstanceOf(DiscoveryUnavailableException.class, failure(src.load("/b")));
+  }
+
+  @Test
+  void invalidIdsAreUnknownWithoutARequest() {
+    MarathonSource src = source();
+    assertInstanceOf(UnknownServiceException.class, failure(src.load("port:http")));
+    assertInstanceOf(UnknownServiceException.class, failure(src.load("/")));
+    assertInstanceOf(UnknownServiceException.class, failure(src.load(" ")));
+    assertEquals(0, wm.getAllServeEvents().size());
+  }
+
+  @Test
+  void loadAfterCloseFailsWithoutThrowing() {
+    MarathonSource src = source();
+    src.close();
+    src.close();
+    assertInstanceOf(DiscoveryUnavailableException.class, failure(src.load("/x")));
+  }
+
+  @Test
+  void builderRejectsBadInput() {
+    MarathonSource.Builder b = MarathonSource.builder();
+    assertThrows(IllegalArgumentException.class, () -> b.url("ftp://x"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> b.url("http://bob:hunter2@m1:8080"));
+    assertFalse(e.getMessage().contains("hunter2"));
+    assertThrows(IllegalArgumentException.class, () -> b.portIndex(-1));
+    assertThrows(IllegalArgumentException.class, () -> b.fallbackPort(0));
+    assertThrows(IllegalArgumentException.class, () -> b.pollInterval(Duration.ofSeconds(-1)));
+    assertThrows(IllegalArgumentException.class,
+        () -> b.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    assertThrows(IllegalStateException.class, b::build);
+    assertThrows(IllegalArgumentException.class, () -> MarathonSource.servicePortId(0));
+  }
+}
