@@ -877,7 +877,8 @@ public final class MarathonSource implements ServiceSource {
       int status = response.statusCode();
       if (status == 401 || status == 403) {
         closeQuietly(response.body());
-        throw new MarathonAuthenticationException(ALL, status, "GET " + response.uri());
+        throw new MarathonAuthenticationException(ALL, status, "GET "
+            + MarathonHttp.resolve(urls.get(index), "/v2/events"));
       }
       if (status != 200) {
         closeQuietly(response.body());
@@ -909,7 +910,9 @@ public final class MarathonSource implements ServiceSource {
     InputStream body = response.body();
     lastStreamActivity = System.nanoTime();
     currentStream = body;
-    LOG.log(Level.INFO, "{0}: event stream connected to {1}", name, response.uri());
+    URI at = response.uri();
+    LOG.log(Level.INFO, "{0}: event stream connected to {1}://{2}", name, at.getScheme(),
+        at.getRawAuthority());
     // Events may have been missed while disconnected.
     runSerial(this::resync, () -> { });
     try (InputStream in = new ActivityStream(body)) {

@@ -1,0 +1,237 @@
+package dev.lodestar.discovery.marathon;
+
+import static dev.lodestar.discovery.marathon.MarathonSourceContractTest.await;
+import static dev.lodestar.discovery.marathon.MarathonSourceContractTest.endpoints;
+import static dev.lodestar.discovery.marathon.RecordingListener.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lodestar.discovery.ServiceSnapshot;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code /v2/events} stream from a real HTTP server on loopback: events from the fixtures are
+ * applied, the connection is dropped mid-event and comes back, and a resync follows.
+ */
+class EventStreamTest {
+  static final String ZDD15 = "marathon-lb/tests-zdd_app_blue_marathon1.5.json";
+  static final String APP_PATH = "/v2/apps/nginx-green?embed=app.tasks";
+  static final String ALL_PATH = "/v2/apps?embed=apps.tasks";
+  /** Task ids of the fixture, sorted: ports 23336, 16916, 31184. */
+  static final String T1 = "nginx-green.01bf22d4-68a7-11e7-a229-e6a514ca0c21";
+  static final String T2 = "nginx-green.01da9a15-68a7-11e7-a229-e6a514ca0c21";
+  static final List<String> ALL_HEALTHY = List.of("10.0.6.25:23336 HEALTHY",
+      "10.0.6.25:16916 HEALTHY", "10.0.6.25:31184 HEALTHY");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private FakeMarathon marathon;
+  private MarathonSource source;
+  private final RecordingListener listener = new RecordingListener();
+
+  @BeforeEach
+  void start() throws Exception {
+    marathon = new FakeMarathon();
+    byte[] body = Fixtures.bytes(ZDD15);
+    marathon.answer(APP_PATH, body).answer(ALL_PATH, body);
+  }
+
+  @AfterEach
+  void stop() {
+    if (source != null) {
+      source.close();
+    }
+    marathon.close();
+    assertFalse(listener.overlapped, "listener calls overlapped");
+  }
+
+  private MarathonSource startSource(Consumer<MarathonSource.Builder> config) throws Exception {
+    MarathonSource.Builder b = MarathonSource.builder()
+        .url(marathon.url())
+        .pollInterval(Duration.ZERO)
+        .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+        .requestTimeout(Duration.ofSeconds(5));
+    config.accept(b);
+    source = b.build();
+    source.start(listener);
+    assertEquals(ALL_HEALTHY, endpoints(await(source.load("/nginx-green"))));
+    return source;
+  }
+
+  /** A fixture event with some fields replaced. */
+  static String event(String fixture, Consumer<ObjectNode> edit) throws Exception {
+    ObjectNode node = (ObjectNode) JSON.readTree(Fixtures.bytes("marathon/" + fixture));
+    edit.accept(node);
+    return JSON.writeValueAsString(node);
+  }
+
+  /** The fixture without task {@code taskId}, as Marathon lists the app after the task died. */
+  static byte[] without(String taskId) throws Exception {
+    ObjectNode root = (ObjectNode) JSON.readTree(Fixtures.bytes(ZDD15));
+    var tasks = (com.fasterxml.jackson.databind.node.ArrayNode) root.get("apps").get(0)
+        .get("tasks");
+    for (int i = 0; i < tasks.size(); i++) {
+      if (tasks.get(i).get("id").asText().equals(taskId)) {
+        tasks.remove(i);
+      }
+    }
+    return JSON.writeValueAsBytes(root);
+  }
+
+  @Test
+  void statusUpdateKillsTheTaskAtOnce() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    marathon.answer(APP_PATH, without(T1)).answer(ALL_PATH, without(T1));
+    marathon.event("status_update_event", event("event-status_update_event.json", e -> {
+      e.put("taskId", T1);
+      e.put("appId", "/nginx-green");
+      e.put("taskStatus", "TASK_KILLED");
+    }));
+    ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
+    assertEquals(List.of("10.0.6.25:16916 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
+    await("the event triggers a targeted refresh",
+        () -> marathon.requests.stream().filter(APP_PATH::equals).count() == 2);
+  }
+
+  @Test
+  void theStreamAsksForTheEventTypesItUses() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    String request = marathon.requests.stream().filter(r -> r.startsWith("/v2/events"))
+        .findFirst().orElseThrow();
+    for (String type : MarathonSource.EVENT_TYPES) {
+      assertTrue(request.contains("event_type=" + type), request);
+    }
+  }
+
+  @Test
+  void unhealthyEventsApplyBeforeMarathonListsThem() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    // REST still says alive (its read raced the event); the event wins until a newer read.
+    marathon.event("health_status_changed_event", event("event-health_status_changed_event.json",
+        e -> {
+          e.put("appId", "/nginx-green");
+          e.put("instanceId", "nginx-green.marathon-01da9a15-68a7-11e7-a229-e6a514ca0c21");
+          e.put("alive", false);
+        }));
+    ServiceSnapshot s = listener.awaitSnapshot(x -> true);
+    assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:16916 UNHEALTHY",
+        "10.0.6.25:31184 HEALTHY"), endpoints(s));
+  }
+
+  @Test
+  void instanceEventsMatchTasksByInstanceId() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    marathon.event("instance_changed_event", event("event-instance_changed_event.json", e -> {
+      e.put("runSpecId", "/nginx-green");
+      e.put("instanceId", "nginx-green.marathon-01bf22d4-68a7-11e7-a229-e6a514ca0c21");
+      e.put("condition", "Killing");
+    }));
+    assertEquals(List.of("10.0.6.25:23336 UNHEALTHY", "10.0.6.25:16916 HEALTHY",
+        "10.0.6.25:31184 HEALTHY"), endpoints(listener.awaitSnapshot(x -> true)));
+  }
+
+  @Test
+  void appTerminatedRemovesTheService() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    marathon.event("app_terminated_event", event("event-app_terminated_event.json",
+        e -> e.put("appId", "/nginx-green")));
+    assertEquals("/nginx-green", listener.awaitRemoved());
+  }
+
+  @Test
+  void legacyDataOnlyFramingUnknownEventsAndHeartbeats() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    marathon.send("\r\n");
+    marathon.send(": keep-alive\r\n\r\n");
+    marathon.event("framework_message_event", Fixtures.text(
+        "marathon/event-framework_message_event.json"));
+    marathon.event("pod_created_event", Fixtures.text("marathon/event-pod_created_event.json"));
+    marathon.event("status_update_event", "{not json");
+    marathon.answer(APP_PATH, without(T2));
+    marathon.send("data: " + event("event-status_update_event.json", e -> {
+      e.put("taskId", T2);
+      e.put("appId", "/nginx-green");
+      e.put("taskStatus", "TASK_FAILED");
+    }) + "\n\n");
+    ServiceSnapshot s = listener.awaitSnapshot(x -> true);
+    assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
+    assertEquals(1, marathon.eventConnections.get(), "bad and unknown events never drop the"
+        + " stream");
+  }
+
+  @Test
+  void droppedMidEventReconnectsAndResyncsFully() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    // While the client is away, a task dies and its event is lost.
+    marathon.answer(APP_PATH, without(T1)).answer(ALL_PATH, without(T1));
+    marathon.send("event: status_update_event\r\ndata: {\"taskId\":\"" + T1);
+    marathon.drop();
+    ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
+    assertEquals(List.of("10.0.6.25:16916 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
+    await("reconnected", () -> marathon.eventConnections.get() == 2);
+    assertTrue(marathon.requests.contains(ALL_PATH), "a full resync followed the reconnect");
+    assertTrue(listener.errors.isEmpty() || listener.errors.stream().allMatch(
+        e -> e instanceof dev.lodestar.discovery.DiscoveryUnavailableException));
+  }
+
+  @Test
+  void aSilentStreamIsReconnected() throws Exception {
+    startSource(b -> b.eventStreamIdleTimeout(Duration.ofMillis(200)));
+    await("reconnected after silence", () -> marathon.eventConnections.get() >= 2);
+  }
+
+  @Test
+  void aBadResyncKeepsTheLastSnapshot() throws Exception {
+    startSource(b -> b.pollInterval(Duration.ofMillis(50)).eventStream(false));
+    marathon.answer(ALL_PATH, "{\"apps\":[{\"id\":\"/nginx-green\",\"tasks\":[".getBytes());
+    await("resync failed", () -> !listener.errors.isEmpty());
+    assertTrue(listener.snapshots.isEmpty(), "no snapshot replaced the good one");
+    marathon.answer(ALL_PATH, 503, "{\"message\":\"no leader\"}".getBytes());
+    int errors = listener.errors.size();
+    await("resync failed again", () -> listener.errors.size() > errors);
+    assertTrue(listener.snapshots.isEmpty(), "no snapshot replaced the good one");
+  }
+
+  @Test
+  void pollingWithoutAStreamPicksUpChanges() throws Exception {
+    startSource(b -> b.pollInterval(Duration.ofMillis(50)).eventStream(false));
+    marathon.answer(ALL_PATH, without(T2));
+    ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
+    assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
+    assertEquals(0, marathon.eventConnections.get());
+  }
+
+  @Test
+  void anAppThatDisappearsFromTheListIsRemoved() throws Exception {
+    startSource(b -> b.pollInterval(Duration.ofMillis(50)).eventStream(false));
+    marathon.answer(ALL_PATH, "{\"apps\":[]}".getBytes());
+    assertEquals("/nginx-green", listener.awaitRemoved());
+  }
+
+  @Test
+  void authFailureStopsTheStreamWithAClearError() throws Exception {
+    marathon.eventStatus = 401;
+    startSource(b -> { });
+    await("auth error reported", () -> listener.errors.stream()
+        .anyMatch(e -> e instanceof MarathonAuthenticationException));
+    long streamRequests = marathon.requests.stream().filter(r -> r.startsWith("/v2/events"))
+        .count();
+    assertEquals(1, streamRequests);
+    assertInstanceOf(MarathonAuthenticationException.class, listener.errors.get(0));
+  }
+}
