@@ -31,7 +31,8 @@ final class FakeMarathon implements AutoCloseable {
   private final List<BlockingQueue<byte[]>> streams = new CopyOnWriteArrayList<>();
   final AtomicInteger eventConnections = new AtomicInteger();
   final List<String> requests = new CopyOnWriteArrayList<>();
-  final List<String> authHeaders = new CopyOnWriteArrayList<>();
+  /** The Authorization header of the last request per path ("" when none was sent). */
+  final Map<String, String> authByPath = new ConcurrentHashMap<>();
   volatile int eventStatus = 200;
   volatile String eventRedirect;
 
@@ -90,7 +91,7 @@ final class FakeMarathon implements AutoCloseable {
         + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
     requests.add(target);
     String auth = ex.getRequestHeaders().getFirst("Authorization");
-    authHeaders.add(auth == null ? "" : auth);
+    authByPath.put(ex.getRequestURI().getRawPath(), auth == null ? "" : auth);
     try {
       if (ex.getRequestURI().getPath().equals("/v2/events")) {
         stream(ex);
