@@ -202,6 +202,11 @@ public final class TestDnsServer implements AutoCloseable {
   }
 
   private void serveConnection(Socket socket) {
+    try {
+      socket.setTcpNoDelay(true);
+    } catch (SocketException e) {
+      // keep going with Nagle
+    }
     try (socket;
         DataInputStream in = new DataInputStream(socket.getInputStream());
         DataOutputStream out = new DataOutputStream(socket.getOutputStream())) {
@@ -212,8 +217,12 @@ public final class TestDnsServer implements AutoCloseable {
         tcpQueries.incrementAndGet();
         byte[] reply = answer(query, false);
         if (reply != null) {
-          out.writeShort(reply.length);
-          out.write(reply);
+          // One write for prefix and message: two small writes meet Nagle and delayed ACK.
+          byte[] framed = new byte[reply.length + 2];
+          framed[0] = (byte) (reply.length >>> 8);
+          framed[1] = (byte) reply.length;
+          System.arraycopy(reply, 0, framed, 2, reply.length);
+          out.write(framed);
           out.flush();
         }
       }
