@@ -1,6 +1,6 @@
 package dev.lodestar.discovery;
 
-import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.lodestar.discovery.balance.Endpoint;
@@ -28,8 +28,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
- * The resolver. Picks read a plain concurrent map of {@link ServiceHolder}s; Caffeine owns the
- * lifecycle behind it (coalesced first loads, idle expiry, maximum staleness, removal).
+ * The resolver. Picks read a plain concurrent map of {@link ServiceHolder}s; a Caffeine cache of
+ * the same holders owns their lifecycle (idle expiry, maximum staleness, removal). First loads
+ * are coalesced in {@link #loading} so that failed loads never enter the cache (Caffeine would
+ * log each one as a warning, and an unknown service is not worth a warning).
  */
 final class DefaultServiceResolver implements ServiceResolver {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
@@ -41,7 +43,9 @@ final class DefaultServiceResolver implements ServiceResolver {
   private final LongSupplier ticker;
   private final Executor executor;
   private final ConcurrentHashMap<String, ServiceHolder> holders = new ConcurrentHashMap<>();
-  private final AsyncLoadingCache<String, ServiceHolder> cache;
+  private final ConcurrentHashMap<String, CompletableFuture<ServiceHolder>> loading =
+      new ConcurrentHashMap<>();
+  private final Cache<String, ServiceHolder> cache;
   private final Retry retry;
   private final IntervalFunction refreshBackoff;
   private final ScheduledExecutorService scheduler;
@@ -68,7 +72,7 @@ final class DefaultServiceResolver implements ServiceResolver {
             LOG.log(Level.DEBUG, () -> "dropped " + id + " from the cache (" + cause + ")");
           }
         })
-        .buildAsync((id, ignored) -> firstLoad(id));
+        .build();
     this.retry = Retry.of("lodestar", RetryConfig.<Object>custom()
         .maxAttempts(b.maxAttempts)
         .waitDuration(Duration.ZERO)
@@ -190,7 +194,22 @@ final class DefaultServiceResolver implements ServiceResolver {
     if (closed) {
       throw new IllegalStateException("resolver is closed");
     }
-    CompletableFuture<ServiceHolder> future = cache.get(serviceId);
+    CompletableFuture<ServiceHolder> future = loading.get(serviceId);
+    if (future == null) {
+      CompletableFuture<ServiceHolder> mine = new CompletableFuture<>();
+      future = loading.putIfAbsent(serviceId, mine);
+      if (future == null) {
+        future = mine;
+        firstLoad(serviceId).whenComplete((holder, error) -> {
+          loading.remove(serviceId, mine);
+          if (error != null) {
+            mine.completeExceptionally(error);
+          } else {
+            mine.complete(holder);
+          }
+        });
+      }
+    }
     try {
       return future.get(config.loadTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -222,6 +241,7 @@ final class DefaultServiceResolver implements ServiceResolver {
       holder.apply(snapshot);
       holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
       holders.put(serviceId, holder);
+      cache.put(serviceId, holder);
       return holder;
     });
   }
@@ -265,7 +285,7 @@ final class DefaultServiceResolver implements ServiceResolver {
           holder.apply(snapshot);
           holder.nextRefreshNanos = now + refreshAfterNanos(snapshot);
           if (holders.get(id) == holder) {
-            cache.synchronous().put(id, holder); // a write: restarts the staleness clock
+            cache.put(id, holder); // a write: restarts the staleness clock
           }
           return;
         }
@@ -299,7 +319,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   private void remove(String serviceId) {
     ServiceHolder holder = holders.remove(serviceId);
     if (holder != null) {
-      cache.synchronous().invalidate(serviceId);
+      cache.invalidate(serviceId);
     }
   }
 
@@ -316,14 +336,14 @@ final class DefaultServiceResolver implements ServiceResolver {
     for (ServiceHolder holder : holders.values()) {
       if (holder.accessed) {
         holder.accessed = false;
-        cache.synchronous().getIfPresent(holder.serviceId); // records the access
+        cache.getIfPresent(holder.serviceId); // records the access
       }
       if (now - holder.nextRefreshNanos >= 0) {
         refresh(holder);
       }
       holder.tick(now);
     }
-    cache.synchronous().cleanUp();
+    cache.cleanUp();
   }
 
   private void maintenanceQuietly() {
@@ -350,7 +370,7 @@ final class DefaultServiceResolver implements ServiceResolver {
       LOG.log(Level.WARNING, "closing " + source.name() + " failed", e);
     }
     holders.clear();
-    cache.synchronous().invalidateAll();
+    cache.invalidateAll();
   }
 
   @Override
@@ -377,7 +397,7 @@ final class DefaultServiceResolver implements ServiceResolver {
       }
       holder.apply(snapshot);
       holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
-      cache.synchronous().put(snapshot.serviceId(), holder);
+      cache.put(snapshot.serviceId(), holder);
     }
 
     @Override

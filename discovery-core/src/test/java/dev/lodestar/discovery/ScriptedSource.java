@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A source whose answers the test scripts: a snapshot, a failure, or a load left pending until
  * the test completes it. Counts loads so tests can see refreshes happen.
  */
-final class ScriptedSource implements ServiceSource {
+class ScriptedSource implements ServiceSource {
   private final Map<String, ServiceSnapshot> snapshots = new ConcurrentHashMap<>();
   private final Map<String, Throwable> failures = new ConcurrentHashMap<>();
   final List<CompletableFuture<ServiceSnapshot>> pending = new CopyOnWriteArrayList<>();

@@ -1,0 +1,243 @@
+package dev.lodestar.discovery;
+
+import static dev.lodestar.discovery.TestInstances.instance;
+import static dev.lodestar.discovery.TestInstances.instances;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lodestar.discovery.source.FailoverSource;
+import dev.lodestar.discovery.source.StaticSource;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class ResolverCachingTest {
+  private static final String APP = "/app";
+  private final FakeTicker ticker = new FakeTicker();
+  private final ScriptedSource source = new ScriptedSource();
+  private DefaultServiceResolver resolver;
+
+  private DefaultServiceResolver build(ServiceResolver.Builder builder) {
+    resolver = (DefaultServiceResolver) builder.ticker(ticker).executor(Runnable::run).build();
+    return resolver;
+  }
+
+  private DefaultServiceResolver build() {
+    return build(ServiceResolver.builder().source(source)
+        .refreshInterval(Duration.ofSeconds(30)).idleExpiry(Duration.ofMinutes(10)));
+  }
+
+  @AfterEach
+  void close() {
+    if (resolver != null) {
+      resolver.close();
+    }
+  }
+
+  @Test
+  void firstPickLoadsAndLaterPicksHitTheCache() {
+    source.answer(APP, instances(APP, 2));
+    build();
+    resolver.pick(APP);
+    for (int i = 0; i < 100; i++) {
+      resolver.pick(APP);
+    }
+    assertEquals(1, source.loads.get());
+    assertEquals(Set.of(APP), resolver.cachedServices());
+    assertEquals("scripted", resolver.status(APP).orElseThrow().origin());
+  }
+
+  @Test
+  void staleWhileRevalidate() {
+    source.answer(APP, instances(APP, 2));
+    build();
+    assertEquals(2, resolver.instances(APP).size());
+    source.holdLoads = true;
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals(2, source.loads.get(), "a background refresh started");
+    // While the refresh is pending, picks are answered from the old snapshot at once.
+    for (int i = 0; i < 10; i++) {
+      assertTrue(resolver.pick(APP).instanceId().startsWith("task-"));
+    }
+    assertEquals(Duration.ofSeconds(31), resolver.status(APP).orElseThrow().age());
+    source.pending.get(0).complete(ServiceSnapshot.of(APP, instances(APP, 3), "scripted"));
+    assertEquals(3, resolver.instances(APP).size());
+    assertEquals(Duration.ZERO, resolver.status(APP).orElseThrow().age());
+  }
+
+  @Test
+  void failedRefreshKeepsTheLastGoodSnapshotAndRecovers() {
+    source.answer(APP, instances(APP, 2));
+    build();
+    resolver.pick(APP);
+    IOException down = new IOException("connection refused by marathon");
+    source.fail(APP, down);
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals(2, source.loads.get());
+    assertEquals(2, resolver.instances(APP).size());
+    resolver.pick(APP);
+    ServiceStatus status = resolver.status(APP).orElseThrow();
+    assertSame(down, status.lastError().orElseThrow());
+    assertEquals(Duration.ofSeconds(31), status.age());
+
+    // Retries back off instead of hammering the source on every maintenance tick.
+    resolver.runMaintenance();
+    assertEquals(2, source.loads.get());
+
+    source.answer(APP, instances(APP, 3));
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals(3, resolver.instances(APP).size());
+    assertTrue(resolver.status(APP).orElseThrow().lastError().isEmpty());
+  }
+
+  @Test
+  void maxStalenessDropsASnapshotThatCannotBeRefreshed() {
+    source.answer(APP, instances(APP, 2));
+    build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofSeconds(10))
+        .maxStaleness(Duration.ofMinutes(1)));
+    resolver.pick(APP);
+    source.fail(APP, new IOException("down"));
+    for (int i = 0; i < 5; i++) {
+      ticker.advance(Duration.ofSeconds(11));
+      resolver.runMaintenance();
+      resolver.pick(APP); // still served while younger than a minute
+    }
+    ticker.advance(Duration.ofSeconds(10));
+    resolver.runMaintenance();
+    DiscoveryUnavailableException e =
+        assertThrows(DiscoveryUnavailableException.class, () -> resolver.pick(APP));
+    assertEquals(APP, e.serviceId());
+  }
+
+  @Test
+  void idleServicesExpireAndUsedOnesStay() {
+    source.answer(APP, instances(APP, 2)).answer("/other", instances("/other", 1));
+    build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofMinutes(5))
+        .idleExpiry(Duration.ofMinutes(2)));
+    resolver.pick(APP);
+    resolver.pick("/other");
+    for (int minute = 0; minute < 3; minute++) {
+      ticker.advance(Duration.ofMinutes(1));
+      resolver.pick(APP);
+      resolver.runMaintenance();
+    }
+    assertEquals(Set.of(APP), resolver.cachedServices());
+    assertTrue(resolver.status("/other").isEmpty());
+    resolver.pick("/other"); // loads again on demand
+    assertEquals(Set.of(APP, "/other"), resolver.cachedServices());
+  }
+
+  @Test
+  void pushReplacesTheSnapshotAtOnce() {
+    StaticSource pushing = StaticSource.create();
+    pushing.set(APP, instances(APP, 1));
+    build(ServiceResolver.builder().source(pushing));
+    assertEquals("task-1", resolver.pick(APP).instanceId());
+    pushing.set(APP, instance(APP, 7));
+    assertEquals("task-7", resolver.pick(APP).instanceId());
+    pushing.set("/not-used", instance("/not-used", 1));
+    assertFalse(resolver.cachedServices().contains("/not-used"), "pushes do not load services");
+    pushing.remove(APP);
+    assertThrows(UnknownServiceException.class, () -> resolver.pick(APP));
+  }
+
+  @Test
+  void ttlShortensTheRefreshInterval() {
+    source.answer(ServiceSnapshot.of(APP, instances(APP, 1), "dns", Duration.ofSeconds(4)));
+    build();
+    resolver.pick(APP);
+    ticker.advance(Duration.ofSeconds(2));
+    resolver.runMaintenance();
+    assertEquals(1, source.loads.get());
+    ticker.advance(Duration.ofSeconds(1));
+    resolver.runMaintenance();
+    assertEquals(2, source.loads.get(), "refreshed at 3/4 of the 4 s TTL");
+  }
+
+  @Test
+  void typedErrorsNameTheService() {
+    source.answer("/empty", List.of());
+    source.fail("/broken", new IOException("garbage body"));
+    build();
+    UnknownServiceException unknown =
+        assertThrows(UnknownServiceException.class, () -> resolver.pick("/nope"));
+    assertEquals("/nope", unknown.serviceId());
+    NoInstanceAvailableException none =
+        assertThrows(NoInstanceAvailableException.class, () -> resolver.pick("/empty"));
+    assertTrue(none.getMessage().contains("/empty"), none.getMessage());
+    assertTrue(resolver.instances("/empty").isEmpty());
+    DiscoveryUnavailableException unavailable =
+        assertThrows(DiscoveryUnavailableException.class, () -> resolver.pick("/broken"));
+    assertTrue(unavailable.getMessage().contains("garbage body"), unavailable.getMessage());
+    assertTrue(unavailable.getCause() instanceof IOException);
+  }
+
+  @Test
+  void firstLoadIsBoundedByTheLoadTimeout() {
+    source.holdLoads = true;
+    build(ServiceResolver.builder().source(source).loadTimeout(Duration.ofMillis(50)));
+    DiscoveryUnavailableException e =
+        assertThrows(DiscoveryUnavailableException.class, () -> resolver.pick(APP));
+    assertTrue(e.getMessage().contains("no answer within"), e.getMessage());
+    // The load keeps going; once it lands, picks work.
+    source.pending.get(0).complete(ServiceSnapshot.of(APP, instances(APP, 1), "late"));
+    assertEquals("task-1", resolver.pick(APP).instanceId());
+  }
+
+  @Test
+  void refreshThatSaysUnknownRemovesTheService() {
+    source.answer(APP, instances(APP, 1));
+    build();
+    resolver.pick(APP);
+    source.fail(APP, new UnknownServiceException(APP, "app deleted"));
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertThrows(UnknownServiceException.class, () -> resolver.pick(APP));
+  }
+
+  @Test
+  void failoverSourceFallsBackAndTagsTheOrigin() {
+    ScriptedSource dns = new ScriptedSource() {
+      @Override
+      public String name() {
+        return "dns";
+      }
+    };
+    source.fail(APP, new IOException("marathon unreachable"));
+    dns.answer(ServiceSnapshot.of(APP, instances(APP, 2), "mesos-dns"));
+    build(ServiceResolver.builder().source(FailoverSource.of(source, dns)));
+    assertEquals(2, resolver.instances(APP).size());
+    assertEquals("mesos-dns", resolver.status(APP).orElseThrow().origin());
+
+    source.answer(APP, instances(APP, 3));
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals("scripted", resolver.status(APP).orElseThrow().origin());
+    assertEquals(3, resolver.instances(APP).size());
+
+    // The primary's "unknown" is authoritative: no fallback.
+    dns.answer(ServiceSnapshot.of("/gone", instances("/gone", 1), "mesos-dns"));
+    assertThrows(UnknownServiceException.class, () -> resolver.pick("/gone"));
+  }
+
+  @Test
+  void closeClosesTheSourceAndRejectsNewServices() {
+    source.answer(APP, instances(APP, 1));
+    build();
+    resolver.pick(APP);
+    resolver.close();
+    assertTrue(source.closed);
+    assertThrows(IllegalStateException.class, () -> resolver.pick(APP));
+  }
+}
