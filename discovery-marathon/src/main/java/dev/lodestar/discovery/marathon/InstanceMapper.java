@@ -80,12 +80,25 @@ final class InstanceMapper {
    */
   List<Instance> map(String serviceId, MarathonApp app, int slot, Set<String> seenHealthy,
       List<Instance> out) {
+    return map(serviceId, app, slot, seenHealthy, Set.of(), out);
+  }
+
+  /**
+   * As {@link #map(String, MarathonApp, int, Set, List)}, with the ids of tasks a zero-downtime
+   * deployment is draining ({@link ZddDrain}); those are unhealthy while the policy honours it.
+   */
+  List<Instance> map(String serviceId, MarathonApp app, int slot, Set<String> seenHealthy,
+      Set<String> draining, List<Instance> out) {
     List<MarathonTask> tasks = app.tasks() == null ? List.of() : app.tasks();
     Verdict[] verdicts = new Verdict[tasks.size()];
     boolean anyRunning = false;
     boolean allUnknown = true;
     for (int i = 0; i < verdicts.length; i++) {
       Verdict v = verdict(app, tasks.get(i), seenHealthy);
+      if (v != Verdict.GONE && policy.honourZddDraining() && !draining.isEmpty()
+          && draining.contains(tasks.get(i).id())) {
+        v = Verdict.UNHEALTHY;
+      }
       verdicts[i] = v;
       if (v == Verdict.HEALTHY || v == Verdict.UNKNOWN || v == Verdict.PENDING) {
         anyRunning = true;
@@ -271,9 +284,8 @@ final class InstanceMapper {
   }
 
   private static void skip(MarathonApp app, MarathonTask task, String reason) {
-    if (LOG.isLoggable(Level.DEBUG) || SkipLog.firstTime(task.id())) {
-      LOG.log(Level.WARNING, "skipping task {0} of app {1}: {2}", task.id(), app.id(), reason);
-    }
+    LOG.log(SkipLog.firstTime(task.id()) ? Level.WARNING : Level.DEBUG,
+        "skipping task {0} of app {1}: {2}", task.id(), app.id(), reason);
   }
 
   /** Logs a skipped task once at WARNING, so a bad task does not flood the log on every poll. */

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param slots the port slots in declaration order (port definitions or port mappings)
  * @param healthChecks how many health checks the app defines
  * @param tasks the embedded tasks; {@code null} when the document carried no {@code tasks} field
+ * @param instances the app's target instance count ({@code instances}), 0 when absent
  */
 record MarathonApp(
     String id,
@@ -19,11 +20,12 @@ record MarathonApp(
     NetworkMode mode,
     List<PortSlot> slots,
     int healthChecks,
-    List<MarathonTask> tasks) {
+    List<MarathonTask> tasks,
+    int instances) {
 
   /** Returns a copy with other tasks. */
   MarathonApp withTasks(List<MarathonTask> newTasks) {
-    return new MarathonApp(id, labels, mode, slots, healthChecks, newTasks);
+    return new MarathonApp(id, labels, mode, slots, healthChecks, newTasks, instances);
   }
 
   /**

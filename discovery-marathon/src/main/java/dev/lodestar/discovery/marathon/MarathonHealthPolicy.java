@@ -19,8 +19,10 @@ import java.util.TreeSet;
  *       TASK_RUNNING} and not in {@link #extraRoutableStates()} ({@code TASK_STAGING}, {@code
  *       TASK_STARTING}, {@code TASK_KILLING}, {@code TASK_UNREACHABLE}, {@code TASK_LOST}, {@code
  *       TASK_UNKNOWN}, ...); or, when the app defines health checks, a result that is not alive
- *       ({@link CheckRule#ALL_ALIVE}) or no alive result at all ({@link CheckRule#ANY_ALIVE}). A
- *       task whose state is missing (Marathon before 1.2) counts as running.
+ *       ({@link CheckRule#ALL_ALIVE}) or no alive result at all ({@link CheckRule#ANY_ALIVE}); or
+ *       the task is drained by a marathon-lb blue/green deployment ({@link
+ *       #honourZddDraining()}). A task whose state is missing (Marathon before 1.2) counts as
+ *       running.
  *   <li><b>Healthy</b> ({@code HEALTHY}): running, and either the app defines no health checks or
  *       the results pass the {@link #checkRule()}: with {@code ALL_ALIVE} every check has an alive
  *       result, with {@code ANY_ALIVE} at least one result is alive.
@@ -69,8 +71,10 @@ public final class MarathonHealthPolicy {
   private final boolean routeNewTasksWithoutResults;
   private final boolean routeAllWhenAllUnknown;
   private final Set<String> extraRoutableStates;
+  private final boolean honourZddDraining;
 
   private MarathonHealthPolicy(Builder b) {
+    this.honourZddDraining = b.honourZddDraining;
     this.checkRule = b.checkRule;
     this.keepSeenHealthyWhileUnknown = b.keepSeenHealthyWhileUnknown;
     this.routeNewTasksWithoutResults = b.routeNewTasksWithoutResults;
@@ -100,7 +104,8 @@ public final class MarathonHealthPolicy {
         .keepSeenHealthyWhileUnknown(keepSeenHealthyWhileUnknown)
         .routeNewTasksWithoutResults(routeNewTasksWithoutResults)
         .routeAllWhenAllUnknown(routeAllWhenAllUnknown)
-        .extraRoutableStates(extraRoutableStates);
+        .extraRoutableStates(extraRoutableStates)
+        .honourZddDraining(honourZddDraining);
   }
 
   /** How results combine (default {@link CheckRule#ALL_ALIVE}). */
@@ -123,6 +128,14 @@ public final class MarathonHealthPolicy {
     return routeAllWhenAllUnknown;
   }
 
+  /**
+   * Whether tasks that a marathon-lb zero-downtime deployment drains are unhealthy (default
+   * true); see {@link Builder#honourZddDraining(boolean)}.
+   */
+  public boolean honourZddDraining() {
+    return honourZddDraining;
+  }
+
   /** States besides {@code TASK_RUNNING} treated as running (default none). */
   public Set<String> extraRoutableStates() {
     return extraRoutableStates;
@@ -138,13 +151,14 @@ public final class MarathonHealthPolicy {
         && keepSeenHealthyWhileUnknown == that.keepSeenHealthyWhileUnknown
         && routeNewTasksWithoutResults == that.routeNewTasksWithoutResults
         && routeAllWhenAllUnknown == that.routeAllWhenAllUnknown
-        && extraRoutableStates.equals(that.extraRoutableStates);
+        && extraRoutableStates.equals(that.extraRoutableStates)
+        && honourZddDraining == that.honourZddDraining;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(checkRule, keepSeenHealthyWhileUnknown, routeNewTasksWithoutResults,
-        routeAllWhenAllUnknown, extraRoutableStates);
+        routeAllWhenAllUnknown, extraRoutableStates, honourZddDraining);
   }
 
   @Override
@@ -153,7 +167,8 @@ public final class MarathonHealthPolicy {
         + ", keepSeenHealthyWhileUnknown=" + keepSeenHealthyWhileUnknown
         + ", routeNewTasksWithoutResults=" + routeNewTasksWithoutResults
         + ", routeAllWhenAllUnknown=" + routeAllWhenAllUnknown
-        + ", extraRoutableStates=" + new TreeSet<>(extraRoutableStates) + "}";
+        + ", extraRoutableStates=" + new TreeSet<>(extraRoutableStates)
+        + ", honourZddDraining=" + honourZddDraining + "}";
   }
 
   /**
@@ -167,8 +182,23 @@ public final class MarathonHealthPolicy {
     private boolean routeNewTasksWithoutResults;
     private boolean routeAllWhenAllUnknown = true;
     private Set<String> extraRoutableStates = Set.of();
+    private boolean honourZddDraining = true;
 
     private Builder() {}
+
+    /**
+     * Whether to mark draining the old-colour tasks of a marathon-lb blue/green deployment: apps
+     * sharing {@code HAPROXY_DEPLOYMENT_GROUP}; the older by {@code
+     * HAPROXY_DEPLOYMENT_STARTED_AT} has {@code min(#old tasks, healthy new, max(0, healthy new +
+     * old instances - target))} tasks drained, the first by task id, with {@code target} the new
+     * app's {@code HAPROXY_DEPLOYMENT_TARGET_INSTANCES} when it sets {@code
+     * HAPROXY_DEPLOYMENT_NEW_INSTANCES}, else 1. Computed whenever the source reads the full app
+     * list (periodic resync, service-port lookups).
+     */
+    public Builder honourZddDraining(boolean honour) {
+      this.honourZddDraining = honour;
+      return this;
+    }
 
     /** How results combine. */
     public Builder checkRule(CheckRule rule) {

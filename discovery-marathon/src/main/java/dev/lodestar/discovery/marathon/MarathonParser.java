@@ -115,6 +115,7 @@ final class MarathonParser {
     List<PortSlot> legacyPorts;
     List<PortSlot> mappings;
     int healthChecks;
+    int instances;
     List<MarathonTask> tasks;
 
     void field(JsonParser p, String name, JsonToken t) throws IOException {
@@ -124,6 +125,9 @@ final class MarathonParser {
           break;
         case "labels":
           labels = stringMap(p, t);
+          break;
+        case "instances":
+          instances = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
           break;
         case "ipAddress":
           if (t == JsonToken.START_OBJECT) {
@@ -312,7 +316,7 @@ final class MarathonParser {
           }
       }
       return new MarathonApp(id == null ? "" : id, labels, mode, List.copyOf(slots), healthChecks,
-          tasks);
+          tasks, instances);
     }
   }
 

@@ -226,14 +226,15 @@ public final class MarathonSource implements ServiceSource {
     Map<String, MarathonApp> byId = filtered(parsed.document);
     Watch watch = new Watch(serviceId, key);
     if (key.port > 0) {
-      List<MarathonApp> matching = matching(byId, key.port);
-      if (matching.isEmpty()) {
+      if (!portWatch(watch, byId)) {
         throw new UnknownServiceException(serviceId, "no Marathon app has service port "
             + key.port + labelFilterText());
       }
-      for (MarathonApp app : matching) {
-        watch.appIds.add(app.id());
-        entry(app.id()).update(app, seq);
+      Map<String, Set<String>> draining = ZddDrain.compute(byId.values());
+      for (String id : watch.appIds) {
+        AppEntry e = entry(id);
+        e.update(byId.get(id), seq);
+        e.draining = draining.getOrDefault(id, Set.of());
       }
     } else {
       MarathonApp app = byId.get(key.appId);
@@ -299,6 +300,32 @@ public final class MarathonSource implements ServiceSource {
     return byId;
   }
 
+  /**
+   * Points a port watch at the apps with that service port, plus the other colour of each one's
+   * blue/green deployment group (at the same slot), as marathon-lb merges them. Returns whether
+   * any app matched.
+   */
+  private static boolean portWatch(Watch w, Map<String, MarathonApp> byId) {
+    w.appIds.clear();
+    w.partnerSlots.clear();
+    for (MarathonApp app : matching(byId, w.key.port)) {
+      w.appIds.add(app.id());
+      String group = app.labels().get(ZddDrain.GROUP);
+      if (group == null || group.isEmpty()) {
+        continue;
+      }
+      int slot = InstanceMapper.slotsWithServicePort(app, w.key.port).get(0);
+      for (MarathonApp other : byId.values()) {
+        if (!other.id().equals(app.id()) && group.equals(other.labels().get(ZddDrain.GROUP))
+            && InstanceMapper.slotsWithServicePort(other, w.key.port).isEmpty()) {
+          w.appIds.add(other.id());
+          w.partnerSlots.put(other.id(), slot);
+        }
+      }
+    }
+    return !w.appIds.isEmpty();
+  }
+
   private static List<MarathonApp> matching(Map<String, MarathonApp> byId, int port) {
     List<MarathonApp> out = new ArrayList<>();
     for (MarathonApp app : byId.values()) {
@@ -317,6 +344,8 @@ public final class MarathonSource implements ServiceSource {
     MarathonApp app;
     final Map<String, TaskOverride> overrides = new HashMap<>();
     final Set<String> seenHealthy = new HashSet<>();
+    /** Tasks a blue/green deployment drains, from the last full app list. */
+    Set<String> draining = Set.of();
     boolean refreshing;
     boolean refreshAgain;
 
@@ -366,6 +395,8 @@ public final class MarathonSource implements ServiceSource {
     final String serviceId;
     final Key key;
     final Set<String> appIds = new HashSet<>();
+    /** For port lookups: the slot of apps that joined through their deployment group. */
+    final Map<String, Integer> partnerSlots = new HashMap<>();
     ServiceSnapshot last;
 
     Watch(String serviceId, Key key) {
@@ -428,7 +459,11 @@ public final class MarathonSource implements ServiceSource {
       if (watch.key.port > 0) {
         slots = InstanceMapper.slotsWithServicePort(app, watch.key.port);
         if (slots.isEmpty()) {
-          continue;
+          Integer partner = watch.partnerSlots.get(appId);
+          if (partner == null) {
+            continue;
+          }
+          slots = List.of(partner);
         }
       } else {
         try {
@@ -437,7 +472,7 @@ public final class MarathonSource implements ServiceSource {
           throw new DiscoveryUnavailableException(watch.serviceId, ex.getMessage(), null);
         }
       }
-      mapper.map(watch.serviceId, app, slots.get(0), e.seenHealthy, instances);
+      mapper.map(watch.serviceId, app, slots.get(0), e.seenHealthy, e.draining, instances);
     }
     return ServiceSnapshot.of(watch.serviceId, instances, name);
   }
@@ -594,23 +629,24 @@ public final class MarathonSource implements ServiceSource {
       return;
     }
     Map<String, MarathonApp> byId = filtered(parsed.document);
+    Map<String, Set<String>> draining = ZddDrain.compute(byId.values());
     for (Watch w : List.copyOf(watches.values())) {
-      Set<String> ids = new HashSet<>();
       if (w.key.port > 0) {
-        for (MarathonApp app : matching(byId, w.key.port)) {
-          ids.add(app.id());
+        portWatch(w, byId);
+      } else {
+        w.appIds.clear();
+        if (byId.containsKey(w.key.appId)) {
+          w.appIds.add(w.key.appId);
         }
-      } else if (byId.containsKey(w.key.appId)) {
-        ids.add(w.key.appId);
       }
-      if (ids.isEmpty()) {
+      if (w.appIds.isEmpty()) {
         removeWatch(w, "not in Marathon's app list any more");
         continue;
       }
-      w.appIds.clear();
-      w.appIds.addAll(ids);
-      for (String id : ids) {
-        entry(id).update(byId.get(id), seq);
+      for (String id : w.appIds) {
+        AppEntry e = entry(id);
+        e.update(byId.get(id), seq);
+        e.draining = draining.getOrDefault(id, Set.of());
       }
     }
     prune();

@@ -174,18 +174,37 @@ class MarathonSourceContractTest {
     assertEquals(List.of(), s.instances());
   }
 
+  /**
+   * tests-zdd_apps.json is a blue/green deployment in progress: green (older) serves port 10000,
+   * blue (newer, one healthy task) 10001. A port lookup merges both colours as marathon-lb does,
+   * and drains min(3 old, 1 healthy new, max(0, 1 + 3 - 1)) = 1 green task, the first by id.
+   */
   @Test
-  void servicePortLookupGathersTheAppsBehindThePort() throws Exception {
+  void servicePortLookupMergesBlueGreenAndDrainsTheOldColour() throws Exception {
     serveAll(Fixtures.bytes("marathon-lb/tests-zdd_apps.json"));
     MarathonSource src = source();
+    List<String> merged = List.of("10.0.1.147:25724 HEALTHY", "10.0.6.25:31184 UNHEALTHY",
+        "10.0.6.25:16916 HEALTHY", "10.0.6.25:23336 HEALTHY");
     ServiceSnapshot green = await(src.load(MarathonSource.servicePortId(10000)));
     assertEquals("port:10000", green.serviceId());
-    assertEquals(List.of("10.0.6.25:31184 HEALTHY", "10.0.6.25:16916 HEALTHY",
-        "10.0.6.25:23336 HEALTHY"), endpoints(green));
-    ServiceSnapshot blue = await(src.load("port:10001"));
-    assertEquals(List.of("10.0.1.147:25724 HEALTHY"), endpoints(blue));
+    assertEquals(merged, endpoints(green));
+    assertEquals(merged, endpoints(await(src.load("port:10001"))));
     assertInstanceOf(UnknownServiceException.class, failure(src.load("port:10002")));
     assertInstanceOf(UnknownServiceException.class, failure(src.load("port:99999")));
+    src.close();
+    MarathonSource noDrain = source(b -> b.healthPolicy(MarathonHealthPolicy.custom()
+        .honourZddDraining(false).build()));
+    assertEquals(List.of("10.0.1.147:25724 HEALTHY", "10.0.6.25:31184 HEALTHY",
+        "10.0.6.25:16916 HEALTHY", "10.0.6.25:23336 HEALTHY"),
+        endpoints(await(noDrain.load("port:10000"))));
+  }
+
+  @Test
+  void servicePortLookupOfAPlainApp() throws Exception {
+    serveAll(Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
+    ServiceSnapshot s = await(source().load("port:10101"));
+    assertEquals(List.of("10.0.2.148:1565 HEALTHY"), endpoints(s));
+    assertEquals("port:10101", s.instances().get(0).serviceId());
   }
 
   @Test
