@@ -146,12 +146,7 @@ public final class MesosDnsSource implements ServiceSource {
   }
 
   private final NameServers nameServers;
-  private final String domain;
-  private final String framework;
-  private final Protocol protocol;
-  private final Naming naming;
-  private final Addressing addressing;
-  private final String portName;
+  private final SrvNaming naming;
   private final Duration minTtl;
   private final Duration maxTtl;
   private final String name;
@@ -159,12 +154,8 @@ public final class MesosDnsSource implements ServiceSource {
 
   private MesosDnsSource(Builder b, List<InetSocketAddress> servers) {
     this.nameServers = new NameServers(servers, b.timeout, b.retries, b.tcp, b.executor);
-    this.domain = b.domain;
-    this.framework = Labels.domainFragment(b.framework, b.naming);
-    this.protocol = b.protocol;
-    this.naming = b.naming;
-    this.addressing = b.addressing;
-    this.portName = b.portName;
+    this.naming = new SrvNaming(
+        b.domain, b.framework, b.protocol, b.naming, b.addressing, b.portName);
     this.minTtl = b.minTtl;
     this.maxTtl = b.maxTtl;
     this.name = "mesos-dns" + nameServers.addresses();
@@ -223,30 +214,9 @@ public final class MesosDnsSource implements ServiceSource {
     return name;
   }
 
-  /**
-   * The SRV name asked for a service id, with its trailing dot.
-   *
-   * @throws UnknownServiceException if a Marathon id mangles to an empty label
-   */
+  /** The SRV name asked for a service id; see {@link SrvNaming#srvName(String)}. */
   String srvName(String serviceId) {
-    String id = serviceId.trim();
-    if (id.startsWith("_")) {
-      return id.endsWith(".") ? id : id + ".";
-    }
-    String task = Labels.label(Labels.marathonTaskName(id), naming);
-    if (task.isEmpty()) {
-      throw new UnknownServiceException(serviceId, "the id has no Mesos-DNS name");
-    }
-    StringBuilder sb = new StringBuilder();
-    if (portName != null) {
-      sb.append('_').append(Labels.label(portName, naming)).append('.');
-    }
-    sb.append('_').append(task)
-        .append("._").append(protocol == Protocol.UDP ? "udp" : "tcp")
-        .append('.').append(framework)
-        .append(addressing == Addressing.AGENT ? ".slave." : ".")
-        .append(domain).append('.');
-    return sb.toString();
+    return naming.srvName(serviceId);
   }
 
   private CompletableFuture<ServiceSnapshot> fromSrvReply(
@@ -340,7 +310,8 @@ public final class MesosDnsSource implements ServiceSource {
                 serviceId, id, resolved.address.getHostAddress(), srv.getPort())
             .weight(Math.max(1, srv.getWeight()))
             .health(HealthStatus.UNKNOWN);
-        if (portName != null && !serviceId.trim().startsWith("_")) {
+        String portName = naming.portNameFor(serviceId);
+        if (portName != null) {
           builder.namedPort(portName, srv.getPort());
         }
         instances.put(id, builder.build());
@@ -651,7 +622,7 @@ public final class MesosDnsSource implements ServiceSource {
       throw new IllegalArgumentException("invalid port in name server '" + hostPort + "'");
     }
 
-    private static String requireText(String value, String name) {
+    static String requireText(String value, String name) {
       Objects.requireNonNull(value, name);
       if (value.isBlank()) {
         throw new IllegalArgumentException(name + " must not be blank");
@@ -659,7 +630,7 @@ public final class MesosDnsSource implements ServiceSource {
       return value.trim();
     }
 
-    private static Duration requirePositive(Duration d, String name) {
+    static Duration requirePositive(Duration d, String name) {
       Objects.requireNonNull(d, name);
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(name + " must be positive, was " + d);
