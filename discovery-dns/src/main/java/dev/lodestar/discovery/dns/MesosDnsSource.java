@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import org.xbill.DNS.AAAARecord;
@@ -266,7 +267,7 @@ public final class MesosDnsSource implements ServiceSource {
       }
     }
     List<CompletableFuture<Void>> lookups = new ArrayList<>();
-    Map<Name, Resolved> found = new java.util.concurrent.ConcurrentHashMap<>(addresses);
+    Map<Name, Resolved> found = new ConcurrentHashMap<>(addresses);
     for (Name target : missing) {
       lookups.add(resolveTarget(target).thenAccept(r -> {
         if (r != null) {
