@@ -1,0 +1,117 @@
+package dev.lodestar.discovery.marathon;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceSnapshot;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Parsing a synthetic {@code /v2/apps?embed=apps.tasks} (10,000 apps, 100,000 tasks, about 90
+ * MB) and building one {@link ServiceSnapshot} per app, against a plain Jackson streaming pass
+ * over the same bytes (every token read, nothing kept): the floor any JSON reader pays.
+ *
+ * <ul>
+ *   <li>{@code jacksonTokenPass}: baseline, {@code nextToken()} to the end.
+ *   <li>{@code parse}: {@link MarathonParser} alone (the fields discovery keeps).
+ *   <li>{@code parseAndBuildSnapshots}: parse, apply the health policy and port rules, build
+ *       every {@link Instance} and snapshot (what a full resync does).
+ * </ul>
+ *
+ * <p>Run (from the repository root, after {@code mvn -pl benchmarks -am package -DskipTests}):
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar MarathonParseBenchmark -f 1 -wi 3 -i 5 -prof gc
+ * </pre>
+ *
+ * <p>Compare {@code gc.alloc.rate.norm} (bytes per operation) and the time per operation of the
+ * three methods; they run in the same JVM on the same bytes.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
+public class MarathonParseBenchmark {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  @Param({"10000"})
+  public int apps;
+
+  @Param({"10"})
+  public int tasksPerApp;
+
+  private byte[] body;
+  private InstanceMapper mapper;
+
+  @Setup
+  public void setUp() throws IOException {
+    body = SyntheticApps.appsWithTasks(apps, tasksPerApp, 42);
+    mapper = new InstanceMapper(MarathonHealthPolicy.ofDefaults(), 0, null, 0);
+    int instances = build(MarathonParser.parse(body)).stream()
+        .mapToInt(s -> s.instances().size()).sum();
+    if (instances != apps * tasksPerApp) {
+      throw new IllegalStateException("expected " + apps * tasksPerApp + " instances, built "
+          + instances);
+    }
+  }
+
+  @Benchmark
+  public long jacksonTokenPass() throws IOException {
+    long tokens = 0;
+    try (JsonParser p = JSON.createParser(body)) {
+      while (p.nextToken() != null) {
+        tokens++;
+      }
+    }
+    return tokens;
+  }
+
+  @Benchmark
+  public MarathonParser.Document parse() throws IOException {
+    return MarathonParser.parse(body);
+  }
+
+  @Benchmark
+  public void parseAndBuildSnapshots(Blackhole bh) throws IOException {
+    for (ServiceSnapshot s : build(MarathonParser.parse(body))) {
+      bh.consume(s);
+    }
+  }
+
+  List<ServiceSnapshot> build(MarathonParser.Document doc) {
+    List<ServiceSnapshot> out = new ArrayList<>(doc.apps().size());
+    Set<String> seen = new HashSet<>();
+    for (MarathonApp app : doc.apps()) {
+      seen.clear();
+      List<Instance> instances = mapper.map(app.id(), app, 0, seen, new ArrayList<>());
+      out.add(ServiceSnapshot.of(app.id(), instances, "marathon[bench]"));
+    }
+    return out;
+  }
+
+  /** The body size, for the write-up. */
+  public static void main(String[] args) throws IOException {
+    byte[] b = SyntheticApps.appsWithTasks(10_000, 10, 42);
+    System.out.println("synthetic body: " + b.length + " bytes");
+  }
+}
