@@ -1,7 +1,6 @@
 package dev.lodestar.discovery.marathon;
 
 import dev.lodestar.discovery.DiscoveryUnavailableException;
-import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,16 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
@@ -28,7 +23,8 @@ import java.util.zip.GZIPInputStream;
  * and 503 mean "no leader") move on to the next URL; the URL that answered last is tried first
  * next time. A redirect is followed once, with the same headers (credentials included, as
  * marathon-lb does). 401 and 403 fail at once with {@link MarathonAuthenticationException}. Bodies
- * are collected up to a byte limit (compressed and decompressed) and refused past it.
+ * are not buffered: the caller parses them as they arrive, and reading fails past a byte limit
+ * (after decompression; a larger {@code Content-Length} is refused before reading).
  *
  * <p>Thread safety: safe for concurrent use.
  */
@@ -49,35 +45,47 @@ final class MarathonHttp {
     this.maxBytes = maxBytes;
   }
 
-  /** A complete answer from one Marathon node. */
-  static final class Response {
+  /**
+   * An answer from one Marathon node whose body has not been read yet: the caller reads it with
+   * {@link #body()} (streaming) and must close it, or calls {@link #close()}.
+   */
+  static final class Response implements AutoCloseable {
     final int status;
     final URI uri;
-    private final byte[] body;
+    private final InputStream raw;
     private final boolean gzip;
     private final long maxBytes;
 
-    Response(int status, URI uri, byte[] body, boolean gzip, long maxBytes) {
+    Response(int status, URI uri, InputStream raw, boolean gzip, long maxBytes) {
       this.status = status;
       this.uri = uri;
-      this.body = body;
+      this.raw = raw;
       this.gzip = gzip;
       this.maxBytes = maxBytes;
     }
 
-    /** The body, decompressed if needed, limited to the configured size. */
+    /** The body as it arrives, decompressed if needed, failing past the size limit. */
     InputStream body() throws IOException {
-      InputStream in = new ByteArrayInputStream(body);
-      return gzip ? new LimitedInputStream(new GZIPInputStream(in, 8192), maxBytes) : in;
+      InputStream in = gzip ? new GZIPInputStream(raw, 8192) : raw;
+      return new LimitedInputStream(in, maxBytes);
     }
 
-    /** The body as text, for error messages; at most 200 characters. */
+    /** The start of the body as text, for error messages (at most 200 characters); closes it. */
     String excerpt() {
       try (InputStream in = body()) {
         String s = new String(in.readNBytes(200), java.nio.charset.StandardCharsets.UTF_8);
         return s.replaceAll("\\s+", " ").trim();
       } catch (IOException e) {
         return "";
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        raw.close();
+      } catch (IOException ignored) {
+        // best effort
       }
     }
   }
@@ -166,6 +174,7 @@ final class MarathonHttp {
         return;
       }
       if (response.status == 401 || response.status == 403) {
+        response.close();
         result.completeExceptionally(
             new MarathonAuthenticationException(serviceId, response.status, "GET " + uri));
         return;
@@ -187,10 +196,9 @@ final class MarathonHttp {
         .header("Accept-Encoding", "gzip")
         .GET())
         .build();
-    CompletableFuture<HttpResponse<byte[]>> sent;
+    CompletableFuture<HttpResponse<InputStream>> sent;
     try {
-      sent = client.sendAsync(request, info -> new LimitedSubscriber(
-          info.headers().firstValueAsLong("Content-Length").orElse(-1), maxBytes));
+      sent = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -200,14 +208,28 @@ final class MarathonHttp {
           || status == 308)) {
         var location = r.headers().firstValue("Location");
         if (location.isPresent()) {
+          closeQuietly(r.body());
           return send(uri.resolve(location.get()), false);
         }
+      }
+      long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+      if (length > maxBytes) {
+        closeQuietly(r.body());
+        return CompletableFuture.failedFuture(new TooLargeException(maxBytes));
       }
       boolean gzip = r.headers().firstValue("Content-Encoding")
           .map(v -> v.equalsIgnoreCase("gzip")).orElse(false);
       return CompletableFuture.completedFuture(
           new Response(status, r.uri(), r.body(), gzip, maxBytes));
     });
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // best effort
+    }
   }
 
   static String describe(Throwable t) {
@@ -218,71 +240,7 @@ final class MarathonHttp {
     return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
-  /** Collects a body into a byte array, failing once it exceeds the limit. */
-  static final class LimitedSubscriber implements BodySubscriber<byte[]> {
-    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-    private final long contentLength;
-    private final long limit;
-    private byte[] buf = new byte[8192];
-    private int size;
-    private Flow.Subscription subscription;
-
-    LimitedSubscriber(long contentLength, long limit) {
-      this.contentLength = contentLength;
-      this.limit = limit;
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      this.subscription = s;
-      if (contentLength > limit) {
-        s.cancel();
-        result.completeExceptionally(new TooLargeException(limit));
-        return;
-      }
-      if (contentLength > 0) {
-        buf = new byte[(int) contentLength];
-      }
-      s.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      if (result.isDone()) {
-        return;
-      }
-      for (ByteBuffer b : items) {
-        int n = b.remaining();
-        if ((long) size + n > limit) {
-          subscription.cancel();
-          result.completeExceptionally(new TooLargeException(limit));
-          return;
-        }
-        if (size + n > buf.length) {
-          buf = java.util.Arrays.copyOf(buf, Math.max(size + n, buf.length * 2));
-        }
-        b.get(buf, size, n);
-        size += n;
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      result.completeExceptionally(t);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(size == buf.length ? buf : java.util.Arrays.copyOf(buf, size));
-    }
-  }
-
-  /** Fails with {@link TooLargeException} past a byte limit (for decompressed bodies). */
+  /** Fails with {@link TooLargeException} once more than a byte limit has been read. */
   static final class LimitedInputStream extends FilterInputStream {
     private final long limit;
     private long count;

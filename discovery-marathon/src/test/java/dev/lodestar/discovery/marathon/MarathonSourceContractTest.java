@@ -263,6 +263,34 @@ class MarathonSourceContractTest {
     assertTrue(t.getMessage().contains("exceeds the limit of 4096 bytes"), t.getMessage());
   }
 
+  private static byte[] gzip(byte[] bytes) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+      z.write(bytes);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void gzipBodiesAreDecodedAndTheLimitAppliesAfterDecompression() throws Exception {
+    byte[] body = Fixtures.bytes("marathon-lb/tests-zdd_app_blue_marathon1.5.json");
+    byte[] compressed = gzip(body);
+    wm.stubFor(get(urlPathEqualTo("/v2/apps/nginx-green")).willReturn(aResponse()
+        .withHeader("Content-Type", "application/json")
+        .withHeader("Content-Encoding", "gzip")
+        .withBody(compressed)));
+    assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:16916 HEALTHY",
+        "10.0.6.25:31184 HEALTHY"), endpoints(await(source().load("/nginx-green"))));
+    source.close();
+    // Compressed, the body is under the limit; decompressed, it is over.
+    long limit = Math.max(1024, compressed.length + 16);
+    assertTrue(limit < body.length);
+    Throwable t = failure(source(b -> b.maxResponseBytes(limit)).load("/nginx-green"));
+    assertInstanceOf(DiscoveryUnavailableException.class, t);
+    assertTrue(t.getMessage().contains("exceeds the limit of " + limit + " bytes"),
+        t.getMessage());
+  }
+
   @Test
   void authFailureIsClearAndNotRetried() {
     wm.stubFor(get(urlPathEqualTo("/v2/apps/secret")).willReturn(aResponse().withStatus(401)));
