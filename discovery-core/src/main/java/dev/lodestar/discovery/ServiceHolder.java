@@ -93,7 +93,8 @@ final class ServiceHolder {
   /** Rebuilds if a timed event (ejection end, slow-start step) is due. */
   synchronized void tick(long now) {
     ServiceState s = state;
-    if (s != null && now - s.rebuildAtNanos >= 0) {
+    // MAX_VALUE means "never"; compared apart because nanoTime may be negative.
+    if (s != null && s.rebuildAtNanos != Long.MAX_VALUE && now - s.rebuildAtNanos >= 0) {
       rebuild(s.snapshot, now);
     }
   }
