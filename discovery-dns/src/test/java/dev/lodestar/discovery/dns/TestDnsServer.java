@@ -289,16 +289,38 @@ public final class TestDnsServer implements AutoCloseable {
     }
     byte[] bytes = reply.toWire();
     if (overUdp && bytes.length > UDP_LIMIT) {
-      reply.getHeader().setFlag(Flags.TC);
-      reply.removeAllRecords(Section.ADDITIONAL);
+      // Mesos-DNS drops the additional section, then answers from the end until the reply fits.
+      // The size grows with the number of answers kept, so the longest prefix that fits is found
+      // by bisection (a few encodings instead of one per dropped record).
       List<Record> answers = new ArrayList<>(reply.getSection(Section.ANSWER));
-      bytes = reply.toWire();
-      for (int n = answers.size() - 1; n >= 0 && bytes.length > UDP_LIMIT; n--) {
-        reply.removeRecord(answers.get(n), Section.ANSWER);
-        bytes = reply.toWire();
+      int fits = 0;
+      int tooBig = answers.size() + 1;
+      byte[] best = truncated(reply, answers, 0);
+      while (tooBig - fits > 1) {
+        int mid = (fits + tooBig) >>> 1;
+        byte[] candidate = truncated(reply, answers, mid);
+        if (candidate.length <= UDP_LIMIT) {
+          fits = mid;
+          best = candidate;
+        } else {
+          tooBig = mid;
+        }
       }
+      bytes = best;
     }
     return bytes;
+  }
+
+  // The reply with TC set, no additional section and only the first n answers.
+  private static byte[] truncated(Message reply, List<Record> answers, int n) {
+    Message copy = reply.clone();
+    copy.getHeader().setFlag(Flags.TC);
+    copy.removeAllRecords(Section.ADDITIONAL);
+    copy.removeAllRecords(Section.ANSWER);
+    for (int i = 0; i < n; i++) {
+      copy.addRecord(answers.get(i), Section.ANSWER);
+    }
+    return copy.toWire();
   }
 
   private Record soa() {
