@@ -240,6 +240,31 @@ class MesosDnsSourceTest {
   }
 
   @Test
+  void lowest_priority_wins_weights_carry_over_and_bad_records_are_skipped() throws Exception {
+    server.records(List.of(
+        new MesosDnsFixtures.Rr("_prio._tcp.marathon.mesos.", "SRV", 30, "0 5 1000 a.marathon.mesos."),
+        new MesosDnsFixtures.Rr("_prio._tcp.marathon.mesos.", "SRV", 30, "0 0 1001 b.marathon.mesos."),
+        new MesosDnsFixtures.Rr("_prio._tcp.marathon.mesos.", "SRV", 30, "0 1 0 a.marathon.mesos."),
+        new MesosDnsFixtures.Rr("_prio._tcp.marathon.mesos.", "SRV", 30, "0 1 1002 ."),
+        new MesosDnsFixtures.Rr("_prio._tcp.marathon.mesos.", "SRV", 30, "10 1 2000 c.marathon.mesos."),
+        new MesosDnsFixtures.Rr("_fallback._tcp.marathon.mesos.", "SRV", 30, "0 1 1000 gone.marathon.mesos."),
+        new MesosDnsFixtures.Rr("_fallback._tcp.marathon.mesos.", "SRV", 30, "10 1 2000 c.marathon.mesos."),
+        new MesosDnsFixtures.Rr("a.marathon.mesos.", "A", 20, "10.0.0.1"),
+        new MesosDnsFixtures.Rr("b.marathon.mesos.", "A", 30, "10.0.0.2"),
+        new MesosDnsFixtures.Rr("c.marathon.mesos.", "A", 30, "10.0.0.3")));
+    ServiceSnapshot prio = load(source().build(), "_prio._tcp.marathon.mesos");
+    assertEquals(List.of("a.marathon.mesos:1000 10.0.0.1:1000", "b.marathon.mesos:1001 10.0.0.2:1001"),
+        describe(prio));
+    assertEquals(5, prio.instances().get(0).weight());
+    assertEquals(1, prio.instances().get(1).weight(), "SRV weight 0 counts as 1");
+    assertEquals(Optional.of(Duration.ofSeconds(20)), prio.ttl(), "the smallest TTL used");
+
+    ServiceSnapshot fallback = load(source().build(), "_fallback._tcp.marathon.mesos");
+    assertEquals(List.of("c.marathon.mesos:2000 10.0.0.3:2000"), describe(fallback),
+        "a priority whose targets have no address is passed over");
+  }
+
+  @Test
   void empty_answer_is_no_instance_available() throws Exception {
     Throwable t = failure(source().build(), "/no/such/app");
     assertInstanceOf(NoInstanceAvailableException.class, t);
