@@ -46,7 +46,9 @@ fi
 mkdir -p "$dir"
 if [ -f "$dir/nsd.pid" ]; then
   old="$(cat "$dir/nsd.pid" 2>/dev/null || true)"
-  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+  # Only if that pid is still our nsd (a stale pid file may name an unrelated process by now).
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null \
+    && tr '\0' ' ' <"/proc/$old/cmdline" 2>/dev/null | grep -q "nsd -c $dir/nsd.conf"; then
     log "stopping the nsd started before (pid $old)"
     kill "$old"
     for _ in $(seq 1 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
