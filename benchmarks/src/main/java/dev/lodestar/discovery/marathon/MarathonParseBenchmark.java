@@ -30,7 +30,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * over the same bytes (every token read, nothing kept): the floor any JSON reader pays.
  *
  * <ul>
- *   <li>{@code jacksonTokenPass}: baseline, {@code nextToken()} to the end.
+ *   <li>{@code jacksonTokenPass}: baseline, {@code nextToken()} to the end; allocates almost
+ *       nothing, so it is the time floor.
+ *   <li>{@code jacksonTextPass}: baseline that also materializes every string and int value
+ *       ({@code getText()}, {@code getIntValue()}), the allocation floor of a reader that keeps
+ *       values.
  *   <li>{@code parse}: {@link MarathonParser} alone (the fields discovery keeps).
  *   <li>{@code parseAndBuildSnapshots}: parse, apply the health policy and port rules, build
  *       every {@link Instance} and snapshot (what a full resync does).
@@ -80,6 +84,22 @@ public class MarathonParseBenchmark {
     long tokens = 0;
     try (JsonParser p = JSON.createParser(body)) {
       while (p.nextToken() != null) {
+        tokens++;
+      }
+    }
+    return tokens;
+  }
+
+  @Benchmark
+  public long jacksonTextPass(Blackhole bh) throws IOException {
+    long tokens = 0;
+    try (JsonParser p = JSON.createParser(body)) {
+      for (JsonToken t; (t = p.nextToken()) != null; ) {
+        if (t == JsonToken.VALUE_STRING) {
+          bh.consume(p.getText());
+        } else if (t == JsonToken.VALUE_NUMBER_INT) {
+          bh.consume(p.getIntValue());
+        }
         tokens++;
       }
     }
