@@ -128,6 +128,8 @@ public final class MarathonSource implements ServiceSource {
   private volatile InputStream currentStream;
   private volatile long lastStreamActivity;
   private volatile boolean streamStoppedByAuth;
+  /** Whether the current stream attempt got a 200 (stream thread only). */
+  private boolean streamConnected;
 
   // State below is touched only on the serial thread.
   private final Map<String, AppEntry> apps = new HashMap<>();
@@ -728,7 +730,8 @@ public final class MarathonSource implements ServiceSource {
       case "deployment_success":
       case "deployment_failed":
         refreshApps(ev);
-        if (hasPortWatches() || ev.appIds().isEmpty()) {
+        if (hasPortWatches()) {
+          // A deployment may have added an app behind a watched service port.
           resync();
         }
         break;
@@ -862,9 +865,9 @@ public final class MarathonSource implements ServiceSource {
   private void streamLoop() {
     int failures = 0;
     while (!closed) {
-      boolean connected = false;
+      streamConnected = false;
       try {
-        connected = streamOnce();
+        streamOnce();
         if (closed) {
           return;
         }
@@ -886,7 +889,8 @@ public final class MarathonSource implements ServiceSource {
       } catch (InterruptedException e) {
         return;
       }
-      failures = connected ? 1 : failures + 1;
+      // The backoff restarts after a stream that connected; it grows while connecting fails.
+      failures = streamConnected ? 1 : failures + 1;
       long delay = backoff.apply(failures);
       try {
         Thread.sleep(delay);
@@ -898,9 +902,9 @@ public final class MarathonSource implements ServiceSource {
 
   /**
    * Connects to the first URL that accepts the stream (following one redirect) and reads events
-   * until the stream ends. Returns whether it connected.
+   * until the stream ends.
    */
-  private boolean streamOnce() throws IOException, InterruptedException {
+  private void streamOnce() throws IOException, InterruptedException {
     StringBuilder query = new StringBuilder("/v2/events?plan-format=light");
     for (String type : EVENT_TYPES) {
       query.append("&event_type=").append(type);
@@ -937,8 +941,9 @@ public final class MarathonSource implements ServiceSource {
         continue;
       }
       http.prefer(index);
+      streamConnected = true;
       read(response);
-      return true;
+      return;
     }
     throw new IOException("no Marathon URL accepted the event stream: "
         + String.join("; ", errors));
