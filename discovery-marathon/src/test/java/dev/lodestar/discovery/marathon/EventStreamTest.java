@@ -114,6 +114,24 @@ class EventStreamTest {
   }
 
   @Test
+  void theFixtureStreamVerbatimRefreshesOnlyTheWatchedApp() throws Exception {
+    String fooPath = "/v2/apps/foo?embed=app.tasks";
+    marathon.answer(fooPath, Fixtures.bytes("marathon/v2-app-definition.json"));
+    startSource(b -> { });
+    assertEquals(List.of(), await(source.load("foo")).instances());
+    await("stream open", () -> marathon.openStreams() == 1);
+    // Legacy data-only frames, then the current frames (TASK_FAILED for /foo, TASK_RUNNING for
+    // /test-app), each file as it is.
+    marathon.send(Fixtures.text("marathon/legacy-0.x-v2-events.sse.txt") + "\n");
+    marathon.send(Fixtures.text("marathon/v2-events.sse.txt"));
+    await("targeted refresh of /foo",
+        () -> marathon.requests.stream().filter(fooPath::equals).count() == 2);
+    assertFalse(marathon.requests.stream().anyMatch(r -> r.startsWith("/v2/apps/test-app")),
+        "events of apps nobody loaded are not fetched");
+    assertEquals(1, marathon.eventConnections.get());
+  }
+
+  @Test
   void unhealthyEventsApplyBeforeMarathonListsThem() throws Exception {
     startSource(b -> { });
     await("stream open", () -> marathon.openStreams() == 1);
