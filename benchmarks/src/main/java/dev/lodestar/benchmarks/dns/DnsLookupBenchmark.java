@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *       ({@code useTcp(true)}) goes straight to TCP.
  * </ul>
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar 'dns.DnsLookupBenchmark' -f 1 -wi 3
- * -i 5}
+ * <p>Run from the repository root (needs discovery-dns's test-jar on the class path, see {@link
+ * InProcessDnsServer}): {@code java -jar benchmarks/target/benchmarks.jar 'dns.DnsLookupBenchmark'
+ * -f 1 -wi 3 -i 5 -prof gc -jvmArgsAppend -Dlodestar.shared=../shared}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -22,8 +22,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * counter over an immutable array of the same instances. The DNS work happens in setup and in
  * background refreshes, never in {@code pick}, so the two should be close.
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar 'dns.DnsPickBenchmark' -f 1 -wi 3 -i 5
- * -prof gc}
+ * <p>Run from the repository root (needs discovery-dns's test-jar on the class path, see {@link
+ * InProcessDnsServer}): {@code java -jar benchmarks/target/benchmarks.jar 'dns.DnsPickBenchmark'
+ * -f 1 -wi 3 -i 5 -prof gc -jvmArgsAppend -Dlodestar.shared=../shared}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
