@@ -132,6 +132,21 @@ class EventStreamTest {
   }
 
   @Test
+  void deploymentEventsRefreshTheirApps() throws Exception {
+    startSource(b -> { });
+    await("stream open", () -> marathon.openStreams() == 1);
+    String info = Fixtures.text("marathon/event-deployment_info.json")
+        .replace("\"/my-app\"", "\"/nginx-green\"");
+    marathon.event("deployment_info", info);
+    await("targeted refresh after deployment_info",
+        () -> marathon.requests.stream().filter(APP_PATH::equals).count() == 2);
+    marathon.event("api_post_event", event("event-api_post_event.json",
+        e -> ((ObjectNode) e.get("appDefinition")).put("id", "/nginx-green")));
+    await("targeted refresh after api_post_event",
+        () -> marathon.requests.stream().filter(APP_PATH::equals).count() == 3);
+  }
+
+  @Test
   void unhealthyEventsApplyBeforeMarathonListsThem() throws Exception {
     startSource(b -> { });
     await("stream open", () -> marathon.openStreams() == 1);

@@ -200,11 +200,14 @@ class MarathonSourceContractTest {
   }
 
   @Test
-  void servicePortLookupOfAPlainApp() throws Exception {
+  void servicePortLookupOfAPlainAppAsksMarathonForTheLabel() throws Exception {
     serveAll(Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
-    ServiceSnapshot s = await(source().load("port:10101"));
+    ServiceSnapshot s = await(source(b -> b.labelFilter("HAPROXY_GROUP", "external"))
+        .load("port:10101"));
     assertEquals(List.of("10.0.2.148:1565 HEALTHY"), endpoints(s));
     assertEquals("port:10101", s.instances().get(0).serviceId());
+    assertEquals("HAPROXY_GROUP==external", wm.findAll(getRequestedFor(urlPathEqualTo(
+        "/v2/apps"))).get(0).queryParameter("label").firstValue());
   }
 
   @Test
