@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.xbill.DNS.Rcode;
 
@@ -154,6 +155,25 @@ class MesosDnsSourceTest {
     assertEquals(2, snapshot.instances().size());
     for (Instance instance : snapshot.instances()) {
       assertEquals(InetAddress.getByName("2001:db8::1"), InetAddress.getByName(instance.host()));
+    }
+  }
+
+  /** The Marathon id finds the task in both of Mesos-DNS's naming modes (their own record sets). */
+  @ParameterizedTest
+  @CsvSource({
+    "RFC1123, mesos-dns-axfr-group-names-default.json, worker-backend-services-production-998wg-0",
+    "RFC952, mesos-dns-axfr-group-names-rfc952.json, worker-backend-servicesp-998wg-0",
+  })
+  void marathon_ids_resolve_in_both_naming_modes(
+      MesosDnsSource.Naming naming, String axfrFile, String canonical) throws Exception {
+    try (TestDnsServer modeServer = TestDnsServer.start(
+        MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture(axfrFile)))) {
+      MesosDnsSource source = MesosDnsSource.builder().nameServer(modeServer.hostPort())
+          .naming(naming).build();
+      assertEquals(List.of(
+              canonical + ".marathon.slave.mesos:31364 1.2.3.11:31364",
+              canonical + ".marathon.slave.mesos:31365 1.2.3.11:31365"),
+          describe(load(source, "/production/backend-services/worker")));
     }
   }
 
