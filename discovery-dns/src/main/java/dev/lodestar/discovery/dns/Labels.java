@@ -10,8 +10,8 @@ import java.util.List;
  * <p>A label is lowercased, keeps {@code [a-z0-9]}, maps {@code - . _} to {@code -} and drops
  * every other character. RFC 1123 (the Mesos-DNS default) then cuts at 63 characters and trims
  * {@code -} at both ends; RFC 952 ({@code enforceRFC952}) cuts at 24, also trims leading digits,
- * and back-fills a trimmed cut from the text after it (so {@code worker-backend-services-production}
- * becomes {@code worker-backend-servicesp}).
+ * and back-fills a trimmed cut from the text after it (so {@code
+ * worker-backend-services-production} becomes {@code worker-backend-servicesp}).
  *
  * <p>Thread safety: stateless.
  */

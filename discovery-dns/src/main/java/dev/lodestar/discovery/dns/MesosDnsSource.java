@@ -53,10 +53,10 @@ import org.xbill.DNS.Type;
  * Addressing#AGENT} (the default) asks {@code _task._tcp.marathon.slave.mesos}: agent IPs and host
  * ports, right for host and Docker-bridge networking. {@link Addressing#TASK} asks {@code
  * _task._tcp.marathon.mesos}: for tasks with a DiscoveryInfo (every Marathon task since 1.1) the
- * DiscoveryInfo ports on the task IP, right for IP-per-task networking, but wrong for Docker bridge,
- * where the task IP is the unroutable bridge address. AGENT is the default because a wrong choice
- * then fails loudly (an IP-per-task app has no host ports, so no records) instead of handing out
- * bridge IPs. Named ports ({@code _http._task._tcp...}) exist only in the task form, so {@link
+ * DiscoveryInfo ports on the task IP, right for IP-per-task networking, but wrong for Docker
+ * bridge, where the task IP is the unroutable bridge address. AGENT is the default because a wrong
+ * choice then fails loudly (an IP-per-task app has no host ports, so no records) instead of handing
+ * out bridge IPs. Named ports ({@code _http._task._tcp...}) exist only in the task form, so {@link
  * Builder#portName(String)} needs {@link Addressing#TASK}.
  *
  * <p><b>Lookup.</b> The SRV answer is read in full: a UDP reply with the TC bit set is asked again
@@ -78,8 +78,8 @@ import org.xbill.DNS.Type;
  *   <li>{@link UnknownServiceException} on NXDOMAIN, or for an id that mangles to an empty label;
  *   <li>{@link NoInstanceAvailableException} on NOERROR without SRV records (what Mesos-DNS answers
  *       for an unknown SRV name as well as for an app with no running task, so the two cannot be
- *       told apart), or when no target has an address. Because the load fails, a resolver that has a
- *       good snapshot keeps it: an empty answer never empties a good snapshot;
+ *       told apart), or when no target has an address. Because the load fails, a resolver that
+ *       has a good snapshot keeps it: an empty answer never empties a good snapshot;
  *   <li>{@link DiscoveryUnavailableException} when every name server failed (SERVFAIL, REFUSED,
  *       timeout, I/O error) for the SRV question or for a target's address, with the attempts in
  *       the message. Each server gets {@link Builder#retries(int) retries} + 1 attempts, then the
@@ -204,7 +204,10 @@ public final class MesosDnsSource implements ServiceSource {
     return result;
   }
 
-  /** Marks the source closed; later loads fail. dnsjava's shared transport threads are left running. */
+  /**
+   * Marks the source closed; later loads fail. dnsjava's shared transport threads are left
+   * running.
+   */
   @Override
   public void close() {
     closed = true;

@@ -111,7 +111,8 @@ final class NameServers {
           return;
         }
         note(failures, server, Rcode.string(rcode));
-        LOG.log(Level.DEBUG, () -> describe(query) + ": " + Rcode.string(rcode) + " from " + server);
+        LOG.log(Level.DEBUG,
+            () -> describe(query) + ": " + Rcode.string(rcode) + " from " + server);
         attempt(query, first, attempt + 1, failures, lastCause, result);
       } else {
         Throwable cause = unwrap(error);
