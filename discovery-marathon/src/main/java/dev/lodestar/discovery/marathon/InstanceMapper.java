@@ -307,6 +307,19 @@ final class InstanceMapper {
     }
   }
 
+  /** How many tasks of {@code app} are not in a terminal state. */
+  static int liveTasks(MarathonApp app) {
+    int n = 0;
+    if (app.tasks() != null) {
+      for (MarathonTask t : app.tasks()) {
+        if (t.state() == null || !TERMINAL_STATES.contains(t.state())) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   /** Returns the slot indexes of {@code app} whose service port is {@code servicePort}. */
   static List<Integer> slotsWithServicePort(MarathonApp app, int servicePort) {
     List<Integer> out = new ArrayList<>(1);

@@ -85,9 +85,10 @@ import javax.net.ssl.SSLContext;
  * <p><b>Failure modes.</b> {@link #load} never throws: an unknown app (404, or an app outside the
  * label filter) fails the future with {@link UnknownServiceException}; 401/403 with {@link
  * MarathonAuthenticationException} (not retried on other URLs); everything else (all URLs down, a
- * malformed or truncated or oversized document, an app without the configured port name) with
- * {@link DiscoveryUnavailableException}, so a resolver keeps its last good snapshot. A bad task
- * (no host, an invalid host, port 0 or outside 1..65535) is skipped with a logged reason. Pushed
+ * malformed or truncated or oversized document, an app without the configured port name, an app
+ * whose every task is unusable) with {@link DiscoveryUnavailableException}, so a resolver keeps
+ * its last good snapshot. A bad task (no host, an invalid host, port 0 or outside 1..65535) is
+ * skipped with a logged reason. Pushed
  * errors go to {@link SnapshotListener#onError}; a failed resync never pushes an empty snapshot.
  *
  * <p><b>Threads.</b> Each source owns one daemon thread that applies responses and events and
@@ -489,7 +490,15 @@ public final class MarathonSource implements ServiceSource {
           throw new DiscoveryUnavailableException(watch.serviceId, ex.getMessage(), null);
         }
       }
+      int before = instances.size();
       mapper.map(watch.serviceId, app, slots.get(0), e.seenHealthy, e.draining, instances);
+      int live = InstanceMapper.liveTasks(app);
+      if (live > 0 && instances.size() == before) {
+        // Every task was skipped for bad data: treat the document as bad, keep the last snapshot.
+        throw new DiscoveryUnavailableException(watch.serviceId, "none of the " + live
+            + " tasks of app " + appId + " has a usable address and port (reasons are logged)",
+            null);
+      }
     }
     return ServiceSnapshot.of(watch.serviceId, instances, name);
   }

@@ -238,6 +238,15 @@ class EventStreamTest {
     int errors = listener.errors.size();
     await("resync failed again", () -> listener.errors.size() > errors);
     assertTrue(listener.snapshots.isEmpty(), "no snapshot replaced the good one");
+    // Well-formed, but every task has an invalid host and port 0.
+    marathon.answer(ALL_PATH, Mapping.editTasks(Fixtures.bytes(ZDD15), t -> {
+      t.put("host", "not a host");
+      t.putArray("ports").add(0);
+    }));
+    int errors2 = listener.errors.size();
+    await("every task unusable", () -> listener.errors.size() > errors2 && listener.errors
+        .get(listener.errors.size() - 1).getMessage().contains("none of the 3 tasks"));
+    assertTrue(listener.snapshots.isEmpty(), "no empty snapshot replaced the good one");
   }
 
   @Test

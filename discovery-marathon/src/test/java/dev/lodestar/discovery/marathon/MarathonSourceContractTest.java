@@ -235,9 +235,11 @@ class MarathonSourceContractTest {
   }
 
   @Test
-  void portIndexOutsideTheAppSkipsEveryTask() throws Exception {
+  void anAppWhoseEveryTaskIsUnusableFailsTheLoadInsteadOfEmptyingIt() throws Exception {
     serveApp("/pywebserver", Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
-    assertEquals(List.of(), await(source(b -> b.portIndex(1)).load("/pywebserver")).instances());
+    Throwable t = failure(source(b -> b.portIndex(1)).load("/pywebserver"));
+    assertInstanceOf(DiscoveryUnavailableException.class, t);
+    assertTrue(t.getMessage().contains("none of the 1 tasks of app /pywebserver"), t.getMessage());
   }
 
   @Test
