@@ -980,7 +980,7 @@ public final class MarathonSource implements ServiceSource {
         at.getRawAuthority());
     // Events may have been missed while disconnected.
     runSerial(this::resync, () -> { });
-    try (InputStream in = new ActivityStream(body)) {
+    try (InputStream in = new java.io.BufferedInputStream(new ActivityStream(body), 8192)) {
       SseReader reader = new SseReader(in, (int) Math.min(Integer.MAX_VALUE,
           config.maxResponseBytes));
       SseReader.Event e;
