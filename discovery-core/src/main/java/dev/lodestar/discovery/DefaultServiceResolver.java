@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.lodestar.discovery.balance.Endpoint;
+import dev.lodestar.discovery.balance.HealthPolicy;
+import dev.lodestar.discovery.balance.LoadBalancingStrategy;
 import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.spi.SnapshotListener;
 import io.github.resilience4j.core.IntervalFunction;
@@ -39,7 +41,12 @@ final class DefaultServiceResolver implements ServiceResolver {
   private static final long MIN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final ServiceSource source;
-  private final ServiceResolver.Builder config;
+  // Copied from the builder, which stays mutable and reusable after build().
+  private final LoadBalancingStrategy strategy;
+  private final HealthPolicy healthPolicy;
+  private final Duration refreshInterval;
+  private final Duration loadTimeout;
+  private final int maxAttempts;
   private final LongSupplier ticker;
   private final Executor executor;
   private final ConcurrentHashMap<String, ServiceHolder> holders = new ConcurrentHashMap<>();
@@ -55,7 +62,11 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   DefaultServiceResolver(ServiceResolver.Builder b) {
     this.source = b.source;
-    this.config = b;
+    this.strategy = b.strategy;
+    this.healthPolicy = b.healthPolicy;
+    this.refreshInterval = b.refreshInterval;
+    this.loadTimeout = b.loadTimeout;
+    this.maxAttempts = b.maxAttempts;
     this.ticker = b.ticker;
     this.executor = b.executor;
     Caffeine<Object, Object> caffeine = Caffeine.newBuilder()
@@ -135,7 +146,7 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public <T> T call(String serviceId, CheckedFunction<Instance, T> call) throws Exception {
-    List<Instance> tried = new ArrayList<>(config.maxAttempts);
+    List<Instance> tried = new ArrayList<>(maxAttempts);
     return Retry.decorateCallable(retry, () -> {
       Selection selection = selectAvoiding(serviceId, tried);
       tried.add(selection.instance());
@@ -211,10 +222,10 @@ final class DefaultServiceResolver implements ServiceResolver {
       }
     }
     try {
-      return future.get(config.loadTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      return future.get(loadTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       throw new DiscoveryUnavailableException(
-          serviceId, source.name() + " gave no answer within " + config.loadTimeout, e);
+          serviceId, source.name() + " gave no answer within " + loadTimeout, e);
     } catch (ExecutionException e) {
       throw translate(serviceId, e.getCause());
     } catch (InterruptedException e) {
@@ -237,7 +248,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   private CompletableFuture<ServiceHolder> firstLoad(String serviceId) {
     return loadSnapshot(serviceId).thenApply(snapshot -> {
       ServiceHolder holder = new ServiceHolder(
-          serviceId, config.strategy, config.healthPolicy, ticker);
+          serviceId, strategy, healthPolicy, ticker);
       holder.apply(snapshot);
       holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
       holders.put(serviceId, holder);
@@ -263,7 +274,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   }
 
   private long refreshAfterNanos(ServiceSnapshot snapshot) {
-    long interval = config.refreshInterval.toNanos();
+    long interval = refreshInterval.toNanos();
     if (snapshot.ttl().isPresent()) {
       // Refresh ahead of expiry: at three quarters of the TTL.
       long ttl = snapshot.ttl().get().toNanos();
@@ -375,7 +386,7 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public String toString() {
-    return "ServiceResolver{source=" + source.name() + ", strategy=" + config.strategy.name()
+    return "ServiceResolver{source=" + source.name() + ", strategy=" + strategy.name()
         + ", services=" + holders.keySet() + "}";
   }
 

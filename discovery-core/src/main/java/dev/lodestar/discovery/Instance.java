@@ -1,11 +1,9 @@
 package dev.lodestar.discovery;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * One addressable instance of a service: a host and port plus what the source knows about it.
@@ -35,8 +33,10 @@ public final class Instance {
     this.instanceId = b.instanceId;
     this.host = b.host;
     this.port = b.port;
-    this.namedPorts = Collections.unmodifiableMap(new TreeMap<>(b.namedPorts));
-    this.labels = Collections.unmodifiableMap(new TreeMap<>(b.labels));
+    // Map.copyOf returns an already-immutable map as it is, so instances built from one shared
+    // label map (a Marathon app's labels, for every task) share it instead of copying it.
+    this.namedPorts = Map.copyOf(b.namedPorts);
+    this.labels = Map.copyOf(b.labels);
     this.zone = b.zone;
     this.region = b.region;
     this.health = b.health;
@@ -89,7 +89,7 @@ public final class Instance {
     return address;
   }
 
-  /** Ports by name (e.g. Marathon port names or SRV port names); possibly empty, never null. */
+  /** Ports by name (e.g. Marathon port names or SRV port names); immutable, possibly empty. */
   public Map<String, Integer> namedPorts() {
     return namedPorts;
   }
@@ -99,7 +99,7 @@ public final class Instance {
     return Optional.ofNullable(namedPorts.get(name));
   }
 
-  /** Labels copied from the source (Marathon app labels, for example); never null. */
+  /** Labels from the source (Marathon app labels, for example); immutable, never null. */
   public Map<String, String> labels() {
     return labels;
   }
@@ -132,8 +132,8 @@ public final class Instance {
   /** Returns a builder pre-filled with this instance's fields. */
   public Builder toBuilder() {
     Builder b = new Builder(serviceId, instanceId, host, port);
-    b.namedPorts.putAll(namedPorts);
-    b.labels.putAll(labels);
+    b.namedPorts = namedPorts;
+    b.labels = labels;
     b.zone = zone;
     b.region = region;
     b.health = health;
@@ -191,8 +191,8 @@ public final class Instance {
     private final String instanceId;
     private final String host;
     private final int port;
-    private final Map<String, Integer> namedPorts = new LinkedHashMap<>();
-    private final Map<String, String> labels = new LinkedHashMap<>();
+    private Map<String, Integer> namedPorts = Map.of();
+    private Map<String, String> labels = Map.of();
     private String zone;
     private String region;
     private HealthStatus health = HealthStatus.UNKNOWN;
@@ -210,20 +210,35 @@ public final class Instance {
 
     /** Adds a named port. @throws IllegalArgumentException if the port is out of 1..65535 */
     public Builder namedPort(String name, int port) {
-      namedPorts.put(requireNonBlank(name, "name"), requirePort(port, "port " + name));
+      Map<String, Integer> copy = new LinkedHashMap<>(namedPorts);
+      copy.put(requireNonBlank(name, "name"), requirePort(port, "port " + name));
+      namedPorts = copy;
       return this;
     }
 
-    /** Adds labels. */
+    /**
+     * Adds labels. When these are the first labels and {@code labels} is an immutable map ({@link
+     * Map#copyOf}, {@link Map#of}), the instance shares it instead of copying it: build one such
+     * map per app and pass it to every instance of the app.
+     *
+     * @throws NullPointerException if a key or value is null
+     */
     public Builder labels(Map<String, String> labels) {
-      labels.forEach((k, v) -> this.labels.put(Objects.requireNonNull(k, "label key"),
-          Objects.requireNonNull(v, "label value")));
+      if (this.labels.isEmpty()) {
+        this.labels = Map.copyOf(labels); // the same object when labels is already immutable
+      } else {
+        Map<String, String> copy = new LinkedHashMap<>(this.labels);
+        copy.putAll(labels);
+        this.labels = Map.copyOf(copy);
+      }
       return this;
     }
 
     /** Adds one label. */
     public Builder label(String key, String value) {
-      labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      Map<String, String> copy = new LinkedHashMap<>(labels);
+      copy.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      labels = copy;
       return this;
     }
 

@@ -47,14 +47,19 @@ final class InstanceStats {
     return elapsed <= 0 ? cost : cost * Math.exp(-elapsed / DECAY_NANOS);
   }
 
-  /** Peak EWMA: a sample above the estimate replaces it, a lower one is blended in with decay. */
-  synchronized void observeLatency(long nanos) {
-    long now = ticker.getAsLong();
+  /**
+   * Peak EWMA: a sample above the estimate replaces it, a lower one is blended in with decay.
+   *
+   * @param nowNanos when the sample completed, on the resolver's ticker
+   */
+  synchronized void observeLatency(long nanos, long nowNanos) {
     double cost = ewmaNanos;
+    // Reports can finish out of order; the stamp never moves backwards.
+    long now = cost != 0.0 && nowNanos - ewmaStamp < 0 ? ewmaStamp : nowNanos;
     if (nanos > cost) {
       ewmaNanos = nanos;
     } else {
-      double w = Math.exp(-Math.max(now - ewmaStamp, 0) / DECAY_NANOS);
+      double w = Math.exp(-(now - ewmaStamp) / DECAY_NANOS);
       ewmaNanos = cost * w + nanos * (1.0 - w);
     }
     ewmaStamp = now;
