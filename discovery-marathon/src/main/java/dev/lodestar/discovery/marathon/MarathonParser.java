@@ -52,7 +52,8 @@ final class MarathonParser {
       throw new JsonParseException(p, "expected a JSON object at the top level");
     }
     List<MarathonApp> apps = new ArrayList<>();
-    AppFields top = new AppFields();
+    Map<String, String> strings = new HashMap<>();
+    AppFields top = new AppFields(strings);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
@@ -64,7 +65,7 @@ final class MarathonParser {
           expect(p, t, JsonToken.START_ARRAY, name);
           while (p.nextToken() != JsonToken.END_ARRAY) {
             if (p.currentToken() == JsonToken.START_OBJECT) {
-              apps.add(parseApp(p));
+              apps.add(parseApp(p, strings));
             } else {
               p.skipChildren();
             }
@@ -72,7 +73,7 @@ final class MarathonParser {
           break;
         case "app":
           expect(p, t, JsonToken.START_OBJECT, name);
-          apps.add(parseApp(p));
+          apps.add(parseApp(p, strings));
           break;
         default:
           top.field(p, name, t);
@@ -91,8 +92,9 @@ final class MarathonParser {
     return new Document(apps, top.tasks == null ? List.of() : top.tasks);
   }
 
-  private static MarathonApp parseApp(JsonParser p) throws IOException {
-    AppFields app = new AppFields();
+  private static MarathonApp parseApp(JsonParser p, Map<String, String> strings)
+      throws IOException {
+    AppFields app = new AppFields(strings);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
@@ -105,6 +107,7 @@ final class MarathonParser {
 
   /** Accumulates the fields of one app object in whatever order they come. */
   private static final class AppFields {
+    final Map<String, String> strings;
     String id;
     Map<String, String> labels = Map.of();
     boolean legacyIpAddress;
@@ -117,6 +120,10 @@ final class MarathonParser {
     int healthChecks;
     int instances;
     List<MarathonTask> tasks;
+
+    AppFields(Map<String, String> strings) {
+      this.strings = strings;
+    }
 
     void field(JsonParser p, String name, JsonToken t) throws IOException {
       switch (name) {
@@ -212,7 +219,7 @@ final class MarathonParser {
             tasks = new ArrayList<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
               if (p.currentToken() == JsonToken.START_OBJECT) {
-                tasks.add(parseTask(p));
+                tasks.add(parseTask(p, strings));
               } else {
                 p.skipChildren();
               }
@@ -365,7 +372,12 @@ final class MarathonParser {
     return out;
   }
 
-  static MarathonTask parseTask(JsonParser p) throws IOException {
+  /**
+   * Reads one task object. Values that repeat across tasks (app id, agent host, state, zone,
+   * region) are shared through {@code strings}, one map per document, so a large task list holds
+   * one copy of each.
+   */
+  static MarathonTask parseTask(JsonParser p, Map<String, String> strings) throws IOException {
     String id = null;
     String appId = null;
     String host = null;
@@ -388,19 +400,19 @@ final class MarathonParser {
           id = text(p, v, f);
           break;
         case "appId":
-          appId = text(p, v, f);
+          appId = shared(strings, text(p, v, f));
           break;
         case "host":
-          host = text(p, v, f);
+          host = shared(strings, text(p, v, f));
           break;
         case "state":
-          state = text(p, v, f);
+          state = shared(strings, text(p, v, f));
           break;
         case "zone":
-          zone = text(p, v, f);
+          zone = shared(strings, text(p, v, f));
           break;
         case "region":
-          region = text(p, v, f);
+          region = shared(strings, text(p, v, f));
           break;
         case "ports":
           ports = intArray(p, v);
@@ -438,6 +450,14 @@ final class MarathonParser {
   }
 
   private static final int[] EMPTY = new int[0];
+
+  private static String shared(Map<String, String> strings, String s) {
+    if (s == null) {
+      return null;
+    }
+    String existing = strings.putIfAbsent(s, s);
+    return existing != null ? existing : s;
+  }
 
   /**
    * Advances to the next object element of the current array, skipping non-object elements;
