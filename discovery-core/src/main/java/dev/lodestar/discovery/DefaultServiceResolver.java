@@ -47,6 +47,8 @@ final class DefaultServiceResolver implements ServiceResolver {
   private final Duration refreshInterval;
   private final Duration loadTimeout;
   private final int maxAttempts;
+  private final ResolverListener listener;
+  private final boolean recordPicks;
   private final LongSupplier ticker;
   private final Executor executor;
   private final ConcurrentHashMap<String, ServiceHolder> holders = new ConcurrentHashMap<>();
@@ -67,6 +69,8 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.refreshInterval = b.refreshInterval;
     this.loadTimeout = b.loadTimeout;
     this.maxAttempts = b.maxAttempts;
+    this.listener = b.listener != null ? b.listener : Notify.NONE;
+    this.recordPicks = b.recordPicks;
     this.ticker = b.ticker;
     this.executor = b.executor;
     Caffeine<Object, Object> caffeine = Caffeine.newBuilder()
@@ -184,10 +188,25 @@ final class DefaultServiceResolver implements ServiceResolver {
     if (holder == null) {
       return Optional.empty();
     }
+    return Optional.of(status(holder));
+  }
+
+  private ServiceStatus status(ServiceHolder holder) {
+    long now = ticker.getAsLong();
     ServiceState s = holder.state();
-    Duration age = Duration.ofNanos(Math.max(ticker.getAsLong() - holder.confirmedNanos, 0));
-    return Optional.of(
-        new ServiceStatus(s.snapshot, age, s.routable, s.ejected, s.panic, holder.lastError));
+    Duration age = Duration.ofNanos(Math.max(now - holder.confirmedNanos, 0));
+    return new ServiceStatus(s.snapshot, age, s.routable, s.ejected, s.panic, holder.lastError,
+        holder.instanceStatuses(now), holder.picks());
+  }
+
+  @Override
+  public List<ServiceStatus> statuses() {
+    List<ServiceStatus> result = new ArrayList<>();
+    for (ServiceHolder holder : holders.values()) {
+      result.add(status(holder));
+    }
+    result.sort(java.util.Comparator.comparing(ServiceStatus::serviceId));
+    return result;
   }
 
   @Override
@@ -248,7 +267,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   private CompletableFuture<ServiceHolder> firstLoad(String serviceId) {
     return loadSnapshot(serviceId).thenApply(snapshot -> {
       ServiceHolder holder = new ServiceHolder(
-          serviceId, strategy, healthPolicy, ticker);
+          serviceId, strategy, healthPolicy, ticker, listener, recordPicks);
       holder.apply(snapshot);
       holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
       holders.put(serviceId, holder);
@@ -258,11 +277,12 @@ final class DefaultServiceResolver implements ServiceResolver {
   }
 
   private CompletableFuture<ServiceSnapshot> loadSnapshot(String serviceId) {
+    long start = ticker.getAsLong();
     CompletableFuture<ServiceSnapshot> future;
     try {
       future = source.load(serviceId);
     } catch (RuntimeException e) { // a source that breaks its contract must not break us
-      return CompletableFuture.failedFuture(e);
+      future = CompletableFuture.failedFuture(e);
     }
     return future.thenApply(snapshot -> {
       if (!snapshot.serviceId().equals(serviceId)) {
@@ -270,6 +290,11 @@ final class DefaultServiceResolver implements ServiceResolver {
             + " when asked for " + serviceId);
       }
       return snapshot;
+    }).whenComplete((snapshot, error) -> {
+      if (listener != Notify.NONE) {
+        Duration latency = Duration.ofNanos(Math.max(ticker.getAsLong() - start, 0));
+        Notify.run(() -> listener.onLoad(serviceId, latency, error == null ? null : unwrap(error)));
+      }
     });
   }
 

@@ -5,6 +5,7 @@ import dev.lodestar.discovery.balance.HealthPolicy;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
 import dev.lodestar.discovery.balance.Picker;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,6 +30,9 @@ final class ServiceHolder {
   private final LoadBalancingStrategy strategy;
   private final HealthPolicy policy;
   private final LongSupplier ticker;
+  final ResolverListener listener;
+  /** Pick counter, or null when picks are not recorded (the common case: nothing on the path). */
+  private final LongAdder picks;
 
   private volatile ServiceState state;
   /** Set by picks, cleared by maintenance: tells the cache the service is still in use. */
@@ -41,17 +46,22 @@ final class ServiceHolder {
   private final Map<String, InstanceStats> stats = new HashMap<>(); // guarded by this
 
   ServiceHolder(String serviceId, LoadBalancingStrategy strategy, HealthPolicy policy,
-      LongSupplier ticker) {
+      LongSupplier ticker, ResolverListener listener, boolean recordPicks) {
     this.serviceId = serviceId;
     this.strategy = strategy;
     this.policy = policy;
     this.ticker = ticker;
+    this.listener = listener;
+    this.picks = recordPicks ? new LongAdder() : null;
   }
 
   /** The hot path: one volatile read and the picker. */
   Endpoint pick(String affinityKey) {
     if (!accessed) {
       accessed = true;
+    }
+    if (picks != null) {
+      picks.increment();
     }
     ServiceState s = state;
     Picker picker = s.picker;
@@ -88,6 +98,7 @@ final class ServiceHolder {
           + snapshot.instances().size() + " instances from " + snapshot.origin());
     }
     rebuild(snapshot, now);
+    Notify.run(() -> listener.onSnapshot(snapshot));
   }
 
   /** Rebuilds if a timed event (ejection end, slow-start step) is due. */
@@ -239,14 +250,38 @@ final class ServiceHolder {
     st.consecutiveFailures.set(0);
     int times = st.ejectionsInARow;
     LOG.log(Level.INFO, () -> serviceId + ": ejecting " + st.instanceId + " for "
-        + java.time.Duration.ofNanos(length) + " (ejection " + times + " in a row) after " + error);
+        + Duration.ofNanos(length) + " (ejection " + times + " in a row) after " + error);
     rebuild(s.snapshot, now);
+    Instance instance = null;
+    for (Instance i : s.snapshot.instances()) {
+      if (i.instanceId().equals(st.instanceId)) {
+        instance = i;
+      }
+    }
+    Instance ejectedInstance = instance;
+    Notify.run(() -> listener.onEjection(ejectedInstance, Duration.ofNanos(length), error));
   }
 
-  /** Counts instances by ejection state, for status output. */
-  synchronized boolean isEjected(String instanceId) {
-    InstanceStats st = stats.get(instanceId);
-    return st != null && st.ejected;
+  /** A consistent view of every instance, for {@link ServiceStatus}. */
+  synchronized List<InstanceStatus> instanceStatuses(long now) {
+    ServiceState s = state;
+    Set<String> routableIds = new HashSet<>();
+    List<InstanceStatus> result = new ArrayList<>();
+    for (Instance instance : s.snapshot.instances()) {
+      InstanceStats st = stats.get(instance.instanceId());
+      boolean ejected = st.ejected && now - st.ejectedUntilNanos < 0;
+      boolean routable = !ejected && s.picker != null
+          && (s.panic || instance.health().isRoutable());
+      result.add(new InstanceStatus(instance, routable,
+          ejected ? Duration.ofNanos(st.ejectedUntilNanos - now) : null, st.onTrial,
+          st.inFlight.get(), Duration.ofNanos((long) st.latencyEstimateNanos()),
+          st.consecutiveFailures.get()));
+    }
+    return result;
+  }
+
+  long picks() {
+    return picks == null ? -1 : picks.sum();
   }
 
   /** The stats of a listed instance, or null (used when a custom picker returns a foreign endpoint). */

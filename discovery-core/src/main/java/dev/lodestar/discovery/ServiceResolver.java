@@ -110,6 +110,9 @@ public interface ServiceResolver extends AutoCloseable {
   /** Ids of the services currently cached. */
   java.util.Set<String> cachedServices();
 
+  /** The status of every cached service, sorted by service id; for health endpoints. */
+  List<ServiceStatus> statuses();
+
   /** Stops background refreshes and closes the source. Idempotent. */
   @Override
   void close();
@@ -144,6 +147,8 @@ public interface ServiceResolver extends AutoCloseable {
     int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     Predicate<Throwable> retryOn = Builder::isConnectionFailure;
     LongSupplier ticker = System::nanoTime;
+    ResolverListener listener;
+    boolean recordPicks;
     Executor executor = ForkJoinPool.commonPool();
     ScheduledExecutorService scheduler;
 
@@ -230,6 +235,21 @@ public interface ServiceResolver extends AutoCloseable {
      */
     public Builder retryOn(Predicate<Throwable> retryOn) {
       this.retryOn = Objects.requireNonNull(retryOn, "retryOn");
+      return this;
+    }
+
+    /** Receives load, snapshot, ejection and call events (for metrics); none by default. */
+    public Builder listener(ResolverListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Counts every pick per service, shown as {@link ServiceStatus#picks()} (default off: the
+     * count adds a striped-counter increment to the pick path).
+     */
+    public Builder recordPicks(boolean recordPicks) {
+      this.recordPicks = recordPicks;
       return this;
     }
 

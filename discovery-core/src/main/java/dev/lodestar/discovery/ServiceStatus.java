@@ -1,6 +1,7 @@
 package dev.lodestar.discovery;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,16 +19,33 @@ public final class ServiceStatus {
   private final int ejected;
   private final boolean panic;
   private final Throwable lastError;
+  private final List<InstanceStatus> instances;
+  private final long picks;
 
   ServiceStatus(
       ServiceSnapshot snapshot, Duration age, int routable, int ejected, boolean panic,
-      Throwable lastError) {
+      Throwable lastError, List<InstanceStatus> instances, long picks) {
     this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
     this.age = Objects.requireNonNull(age, "age");
     this.routable = routable;
     this.ejected = ejected;
     this.panic = panic;
     this.lastError = lastError;
+    this.instances = List.copyOf(instances);
+    this.picks = picks;
+  }
+
+  /** Every instance of the snapshot with its health, ejection state and live feedback. */
+  public List<InstanceStatus> instances() {
+    return instances;
+  }
+
+  /**
+   * Picks made for this service since it was cached, or -1 unless {@link
+   * ServiceResolver.Builder#recordPicks(boolean)} is on.
+   */
+  public long picks() {
+    return picks;
   }
 
   /** The service id. */
@@ -75,6 +93,7 @@ public final class ServiceStatus {
     return "ServiceStatus{" + serviceId() + ", origin=" + origin() + ", age=" + age
         + ", instances=" + snapshot.instances().size() + ", routable=" + routable
         + ", ejected=" + ejected + (panic ? ", PANIC" : "")
+        + (picks >= 0 ? ", picks=" + picks : "")
         + (lastError != null ? ", lastError=" + lastError : "") + "}";
   }
 }

@@ -49,6 +49,7 @@ final class TrackedSelection implements Selection {
       // about as much as the rest of the report).
       stats.observeLatency(nanos, startNanos + nanos);
       holder.onSuccess(stats);
+      notifyFinished(latency, null);
     }
   }
 
@@ -56,8 +57,10 @@ final class TrackedSelection implements Selection {
   public void success() {
     if (finish()) {
       long now = ticker.getAsLong();
-      stats.observeLatency(Math.max(now - startNanos, 0), now);
+      long nanos = Math.max(now - startNanos, 0);
+      stats.observeLatency(nanos, now);
       holder.onSuccess(stats);
+      notifyFinished(Duration.ofNanos(nanos), null);
     }
   }
 
@@ -66,12 +69,20 @@ final class TrackedSelection implements Selection {
     Objects.requireNonNull(error, "error");
     if (finish()) {
       holder.onFailure(stats, error);
+      notifyFinished(Duration.ofNanos(Math.max(ticker.getAsLong() - startNanos, 0)), error);
     }
   }
 
   @Override
   public void release() {
     finish();
+  }
+
+  private void notifyFinished(Duration latency, Throwable error) {
+    ResolverListener listener = holder.listener;
+    if (listener != Notify.NONE) {
+      Notify.run(() -> listener.onCallFinished(instance, latency, error));
+    }
   }
 
   private boolean finish() {
