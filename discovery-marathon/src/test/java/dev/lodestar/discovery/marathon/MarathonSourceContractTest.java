@@ -334,6 +334,43 @@ class MarathonSourceContractTest {
   }
 
   @Test
+  void aRedirectIsFollowedOnceWithTheSameCredentials() throws Exception {
+    wm.stubFor(get(urlPathEqualTo("/v2/apps/moved")).willReturn(aResponse().withStatus(302)
+        .withHeader("Location", "/leader/v2/apps/pywebserver?embed=app.tasks")));
+    wm.stubFor(get(urlPathEqualTo("/leader/v2/apps/pywebserver")).willReturn(aResponse()
+        .withBody(Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"))));
+    Throwable t = failure(source(b -> b.basicAuth("u", "p")).load("/moved"));
+    // The answer is about /pywebserver, not /moved: the source does not take another app's data.
+    assertInstanceOf(UnknownServiceException.class, t);
+    assertEquals("Basic dTpw", wm.findAll(getRequestedFor(
+        urlPathEqualTo("/leader/v2/apps/pywebserver"))).get(0).getHeader("Authorization"));
+    wm.stubFor(get(urlPathEqualTo("/v2/apps/pywebserver")).willReturn(aResponse().withStatus(302)
+        .withHeader("Location", "/leader/v2/apps/pywebserver?embed=app.tasks")));
+    assertEquals(List.of("10.0.2.148:1565 HEALTHY"),
+        endpoints(await(source.load("/pywebserver"))));
+  }
+
+  @Test
+  void aSlowNodeTimesOutAndTheNextOneAnswers() throws Exception {
+    WireMockServer fast = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    fast.start();
+    try {
+      wm.stubFor(get(urlPathEqualTo("/v2/apps/pywebserver")).willReturn(aResponse()
+          .withFixedDelay(1_000).withBody(Fixtures.bytes(
+              "marathon-lb/tests-marathon15_apps.json"))));
+      fast.stubFor(get(urlPathEqualTo("/v2/apps/pywebserver")).willReturn(aResponse()
+          .withBody(Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"))));
+      source = MarathonSource.builder().urls(wm.baseUrl(), fast.baseUrl())
+          .eventStream(false).pollInterval(Duration.ZERO)
+          .requestTimeout(Duration.ofMillis(300)).build();
+      assertEquals(List.of("10.0.2.148:1565 HEALTHY"),
+          endpoints(await(source.load("/pywebserver"))));
+    } finally {
+      fast.stop();
+    }
+  }
+
+  @Test
   void invalidIdsAreUnknownWithoutARequest() {
     MarathonSource src = source();
     assertInstanceOf(UnknownServiceException.class, failure(src.load("port:http")));
