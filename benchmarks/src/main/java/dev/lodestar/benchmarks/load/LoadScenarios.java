@@ -68,7 +68,7 @@ public final class LoadScenarios {
   static final class Options {
     Path out = Path.of("docs");
     int requests = 20_000;
-    double rate = 2_000;
+    double rate = 1_000;
     int soakSeconds = 60;
     int clients = 64;
     String scenarios = "1234";
@@ -116,6 +116,13 @@ public final class LoadScenarios {
   private final HttpClient http;
   private final OpenLoop load;
   private final Report report;
+  /** Runs the killer and the churn's load beside the main thread (not the common pool). */
+  private final java.util.concurrent.ExecutorService background =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "scenario-background");
+        t.setDaemon(true);
+        return t;
+      });
 
   private LoadScenarios(Options options) {
     this.options = options;
@@ -252,7 +259,7 @@ public final class LoadScenarios {
 
   /** What one kill run measured. */
   record KillRun(int maxAttempts, OpenLoop.Result result, long attempts, long refusedAttempts,
-      long requestsAfterKill, int ejected, double killAtSeconds) {}
+      long requestsAfterKill, int ejected, double killAtSeconds, List<Long> killToEjectNanos) {}
 
   private KillRun kill(int maxAttempts) throws Exception {
     List<Backend> backends = startBackends("k", INSTANCES);
@@ -262,15 +269,27 @@ public final class LoadScenarios {
     AtomicLong refused = new AtomicLong();
     AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
     ConcurrentLinkedQueue<Long> starts = new ConcurrentLinkedQueue<>();
-    try (ServiceResolver resolver =
-        resolver(backends, LoadBalancingStrategy.roundRobin(), maxAttempts)) {
+    List<Long> ejectedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    StaticSource source = StaticSource.create().set(APP, instancesOf(APP, backends));
+    try (ServiceResolver resolver = ServiceResolver.builder()
+        .source(source)
+        .strategy(LoadBalancingStrategy.roundRobin())
+        .maxAttempts(maxAttempts)
+        .listener(new ResolverListener() {
+          @Override
+          public void onEjection(Instance instance, Duration duration, Throwable cause) {
+            ejectedAt.add(System.nanoTime());
+          }
+        })
+        .build()) {
+      resolver.instances(APP);
       long killDelay = (long) (seconds / 3 * 1e9);
       CompletableFuture<Void> killer = CompletableFuture.runAsync(() -> {
         LockSupport.parkNanos(killDelay);
         killedAt.set(System.nanoTime());
         backends.get(2).kill();
         backends.get(7).kill();
-      });
+      }, background);
       OpenLoop.Result r = load.run(requests, options.rate, i -> {
         starts.add(System.nanoTime());
         resolver.call(APP, inst -> {
@@ -292,8 +311,12 @@ public final class LoadScenarios {
       log("scenario 2 maxAttempts %d: %d requests, %d failed %s, %d attempts, %d refused,"
           + " %d ejected", maxAttempts, r.requests, r.failed, r.failures, attempts.get(),
           refused.get(), status.ejectedInstances());
+      List<Long> killToEject = new ArrayList<>();
+      for (long t : ejectedAt) {
+        killToEject.add(t - killedAt.get());
+      }
       return new KillRun(maxAttempts, r, attempts.get(), refused.get(), afterKill,
-          status.ejectedInstances(), seconds / 3);
+          status.ejectedInstances(), seconds / 3, killToEject);
     } finally {
       backends.forEach(Backend::close);
     }
@@ -377,7 +400,7 @@ public final class LoadScenarios {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
           }
-        });
+        }, background);
         Thread.sleep(1000);
         for (int r = 0; r < replacements; r++) {
           long next = System.nanoTime() + intervalNanos;
@@ -575,6 +598,7 @@ public final class LoadScenarios {
       status = 1;
     } finally {
       scenarios.load.close();
+      scenarios.background.shutdownNow();
     }
     // Daemon threads only, but the JDK HttpClient keeps its selector alive for a while.
     System.exit(status);

@@ -178,12 +178,13 @@ final class Report {
             + "mid-response is not retried, because it may have reached the application.\n\n",
         first.killAtSeconds()));
     sb.append("| `maxAttempts` | requests | failed calls | failures | attempts | refused "
-        + "attempts | ejected at the end | p99 (ms) |\n|---|---|---|---|---|---|---|---|\n");
+        + "attempts | ejected at the end | kill -> ejected | p99 (ms) |\n"
+        + "|---|---|---|---|---|---|---|---|---|\n");
     for (LoadScenarios.KillRun k : kills) {
-      sb.append(f("| %d%s | %,d | %d | %s | %,d | %d | %d | %.2f |\n", k.maxAttempts(),
+      sb.append(f("| %d%s | %,d | %d | %s | %,d | %d | %d | %s | %.2f |\n", k.maxAttempts(),
           k.maxAttempts() > 1 ? " (default)" : "", k.result().requests, k.result().failed,
           failures(k.result().failures), k.attempts(), k.refusedAttempts(), k.ejected(),
-          k.result().ms(0.99)));
+          ejections(k.killToEjectNanos()), k.result().ms(0.99)));
     }
     sb.append('\n');
   }
@@ -236,6 +237,14 @@ final class Report {
     List<String> parts = new ArrayList<>();
     failures.forEach((k, v) -> parts.add(v + " x " + k.replace("|", "/")));
     return String.join("; ", parts);
+  }
+
+  private static String ejections(List<Long> nanos) {
+    List<String> parts = new ArrayList<>();
+    for (long n : nanos) {
+      parts.add(f("%.1f ms", n / 1e6));
+    }
+    return parts.isEmpty() ? "-" : String.join(", ", parts);
   }
 
   private static String spread(List<Long> nanos) {
