@@ -25,7 +25,9 @@ import java.util.TreeSet;
  *       running.
  *   <li><b>Healthy</b> ({@code HEALTHY}): running, and either the app defines no health checks or
  *       the results pass the {@link #checkRule()}: with {@code ALL_ALIVE} every check has an alive
- *       result, with {@code ANY_ALIVE} at least one result is alive.
+ *       result, with {@code ANY_ALIVE} at least one result is alive. A running task of an app
+ *       without checks is reported {@code HEALTHY}, not {@code UNKNOWN}: Marathon has nothing more
+ *       to say about it, and {@code UNKNOWN} is kept for "checks defined, verdict pending".
  *   <li><b>Unknown</b>: the app defines checks but the task has no results, or fewer results
  *       than checks that are all alive: during the grace period, and for every task right after a
  *       Marathon leader election. What happens to it is configurable:
