@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,6 +71,16 @@ class ExamplesTest {
     for (String pick : picks.subList(4, 8)) {
       assertEquals("zone a down:    b1", pick);
     }
+  }
+
+  @Test
+  void readmeShowsTheMarathonExampleAsItIs() throws Exception {
+    Path readme = Path.of("..", "README.md");
+    String source = Files.readString(
+        Path.of("src/main/java/dev/lodestar/examples/MarathonRoundRobinExample.java"));
+    String body = source.substring(source.indexOf("import ")).strip();
+    assertTrue(Files.readString(readme).contains("```java\n" + body + "\n```"),
+        "README.md's Examples section differs from MarathonRoundRobinExample.java");
   }
 
   private void start(Cluster cluster, int n) throws Exception {
