@@ -51,8 +51,10 @@ import org.xbill.DNS.Type;
  * </ul>
  *
  * <p>Tests can swap the records ({@link #records(Collection)}), make every reply carry an rcode
- * ({@link #failWith(int)}), or stop answering ({@link #silent(boolean)}). It counts the queries per
- * transport.
+ * ({@link #failWith(int)}), or stop answering ({@link #silent(boolean)}). For fault injection it can
+ * also send replies that do not parse ({@link #malformed(boolean)}), refuse TCP connections ({@link
+ * #refuseTcp(boolean)}), and go down and come back on the same port ({@link #stop()}, {@link
+ * #restart()}). It counts the queries per transport.
  *
  * <p>Thread safety: safe for concurrent use; state changes are visible to the next query.
  */
@@ -60,8 +62,9 @@ public final class TestDnsServer implements AutoCloseable {
   private static final int UDP_LIMIT = 512;
 
   private final Name domain;
-  private final DatagramSocket udp;
-  private final ServerSocket tcp;
+  private final InetSocketAddress address;
+  private volatile DatagramSocket udp;
+  private volatile ServerSocket tcp;
   private final ExecutorService threads;
   private final Random random = new Random(42);
   private final AtomicInteger udpQueries = new AtomicInteger();
@@ -70,10 +73,13 @@ public final class TestDnsServer implements AutoCloseable {
   private volatile int failRcode = -1;
   private volatile boolean silent;
   private volatile boolean omitAdditional;
+  private volatile boolean malformed;
+  private final Set<Socket> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private TestDnsServer(Name domain, DatagramSocket udp, ServerSocket tcp) {
     this.domain = domain;
+    this.address = new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
     this.udp = udp;
     this.tcp = tcp;
     this.threads = Executors.newCachedThreadPool(r -> {
@@ -81,8 +87,8 @@ public final class TestDnsServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    threads.execute(this::serveUdp);
-    threads.execute(this::serveTcp);
+    threads.execute(() -> serveUdp(udp));
+    threads.execute(() -> serveTcp(tcp));
   }
 
   /** Starts a server for domain {@code mesos.} on 127.0.0.1 and a free port. */
@@ -111,7 +117,7 @@ public final class TestDnsServer implements AutoCloseable {
 
   /** {@code 127.0.0.1:port}, as the source's builder takes it. */
   public String hostPort() {
-    return udp.getLocalAddress().getHostAddress() + ":" + udp.getLocalPort();
+    return address.getAddress().getHostAddress() + ":" + address.getPort();
   }
 
   /** Replaces the records served. */
@@ -148,6 +154,86 @@ public final class TestDnsServer implements AutoCloseable {
     this.omitAdditional = omit;
   }
 
+  /**
+   * While true, replies keep the query's id and a valid header that announces one answer, but the
+   * answer section is cut in the middle of the record, so no client can parse them.
+   */
+  public void malformed(boolean malformed) {
+    this.malformed = malformed;
+  }
+
+  /**
+   * While true, the TCP port is closed (connections are refused) and UDP keeps answering; a UDP
+   * reply that needs truncation then cannot be completed over TCP.
+   *
+   * @throws IOException if the port cannot be bound again
+   */
+  public synchronized void refuseTcp(boolean refuse) throws IOException {
+    if (refuse) {
+      closeQuietly(tcp);
+      closeConnections(); // dnsjava keeps TCP connections open between queries
+    } else if (tcp.isClosed() && !closed) {
+      tcp = bindTcp();
+      ServerSocket listening = tcp;
+      threads.execute(() -> serveTcp(listening));
+    }
+  }
+
+  /** Closes both ports, as a crashed server; {@link #restart()} opens them again. */
+  public synchronized void stop() {
+    udp.close();
+    closeQuietly(tcp);
+    closeConnections();
+  }
+
+  /**
+   * Opens the ports closed by {@link #stop()} again, on the same address, with the same records.
+   *
+   * @throws IOException if the port was taken meanwhile
+   */
+  public synchronized void restart() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    if (udp.isClosed()) {
+      udp = new DatagramSocket(address);
+      DatagramSocket socket = udp;
+      threads.execute(() -> serveUdp(socket));
+    }
+    refuseTcp(false);
+  }
+
+  private ServerSocket bindTcp() throws IOException {
+    ServerSocket socket = new ServerSocket();
+    try {
+      socket.setReuseAddress(true);
+      socket.bind(address);
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  private void closeConnections() {
+    for (Socket socket : connections) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+    connections.clear();
+  }
+
+  private static void closeQuietly(ServerSocket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+  }
+
   /** Queries received over UDP so far. */
   public int udpQueries() {
     return udpQueries.get();
@@ -162,17 +248,13 @@ public final class TestDnsServer implements AutoCloseable {
   public void close() {
     closed = true;
     udp.close();
-    try {
-      tcp.close();
-    } catch (IOException e) {
-      // closing anyway
-    }
+    closeQuietly(tcp);
     threads.shutdownNow();
   }
 
-  private void serveUdp() {
+  private void serveUdp(DatagramSocket udp) {
     byte[] buffer = new byte[65535];
-    while (!closed) {
+    while (!closed && !udp.isClosed()) {
       try {
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         udp.receive(packet);
@@ -190,10 +272,11 @@ public final class TestDnsServer implements AutoCloseable {
     }
   }
 
-  private void serveTcp() {
-    while (!closed) {
+  private void serveTcp(ServerSocket tcp) {
+    while (!closed && !tcp.isClosed()) {
       try {
         Socket socket = tcp.accept();
+        connections.add(socket);
         threads.execute(() -> serveConnection(socket));
       } catch (IOException e) {
         return; // closed
@@ -230,6 +313,8 @@ public final class TestDnsServer implements AutoCloseable {
       // client closed
     } catch (IOException e) {
       // connection dropped
+    } finally {
+      connections.remove(socket);
     }
   }
 
@@ -247,6 +332,9 @@ public final class TestDnsServer implements AutoCloseable {
     }
     Record question = query.getQuestion();
     reply.addRecord(question, Section.QUESTION);
+    if (malformed) {
+      return malformed(reply);
+    }
     if (failRcode >= 0) {
       reply.getHeader().setRcode(failRcode);
       return reply.toWire();
@@ -308,6 +396,19 @@ public final class TestDnsServer implements AutoCloseable {
       }
       bytes = best;
     }
+    return bytes;
+  }
+
+  // The header announces one answer, whose owner name is there but whose type, class, TTL and
+  // RDATA are cut off after two bytes.
+  private static byte[] malformed(Message reply) {
+    byte[] header = reply.toWire();
+    byte[] bytes = java.util.Arrays.copyOf(header, header.length + 3);
+    bytes[6] = 0; // ANCOUNT = 1
+    bytes[7] = 1;
+    bytes[header.length] = 0; // root owner name
+    bytes[header.length + 1] = 0; // first byte of the type; the rest is missing
+    bytes[header.length + 2] = 33;
     return bytes;
   }
 
