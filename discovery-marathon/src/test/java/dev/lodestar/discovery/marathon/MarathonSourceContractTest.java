@@ -83,12 +83,12 @@ class MarathonSourceContractTest {
 
   static ServiceSnapshot await(java.util.concurrent.CompletableFuture<ServiceSnapshot> f)
       throws Exception {
-    return f.get(10, TimeUnit.SECONDS);
+    return f.get(30, TimeUnit.SECONDS);
   }
 
   static Throwable failure(java.util.concurrent.CompletableFuture<ServiceSnapshot> f) {
     ExecutionException e = assertThrows(ExecutionException.class,
-        () -> f.get(10, TimeUnit.SECONDS));
+        () -> f.get(30, TimeUnit.SECONDS));
     return e.getCause();
   }
 

@@ -53,26 +53,26 @@ final class RecordingListener implements SnapshotListener {
 
   /** Waits for a pushed snapshot that matches, dropping the ones before it. */
   ServiceSnapshot awaitSnapshot(Predicate<ServiceSnapshot> p) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       ServiceSnapshot s = snapshots.poll(50, TimeUnit.MILLISECONDS);
       if (s != null && p.test(s)) {
         return s;
       }
     }
-    throw new AssertionError("no matching snapshot pushed within 10 s");
+    throw new AssertionError("no matching snapshot pushed within 30 s");
   }
 
   String awaitRemoved() throws InterruptedException {
-    String id = removed.poll(10, TimeUnit.SECONDS);
-    assertNotNull(id, "no removal pushed within 10 s");
+    String id = removed.poll(30, TimeUnit.SECONDS);
+    assertNotNull(id, "no removal pushed within 30 s");
     return id;
   }
 
-  /** Polls a condition every 10 ms, for up to 10 s. */
+  /** Polls a condition every 10 ms, for up to 30 s. */
   static void await(String what, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for: " + what);
