@@ -356,13 +356,13 @@ class MarathonSourceContractTest {
     fast.start();
     try {
       wm.stubFor(get(urlPathEqualTo("/v2/apps/pywebserver")).willReturn(aResponse()
-          .withFixedDelay(1_000).withBody(Fixtures.bytes(
+          .withFixedDelay(2_000).withBody(Fixtures.bytes(
               "marathon-lb/tests-marathon15_apps.json"))));
       fast.stubFor(get(urlPathEqualTo("/v2/apps/pywebserver")).willReturn(aResponse()
           .withBody(Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"))));
       source = MarathonSource.builder().urls(wm.baseUrl(), fast.baseUrl())
           .eventStream(false).pollInterval(Duration.ZERO)
-          .requestTimeout(Duration.ofMillis(300)).build();
+          .requestTimeout(Duration.ofMillis(1_000)).build();
       assertEquals(List.of("10.0.2.148:1565 HEALTHY"),
           endpoints(await(source.load("/pywebserver"))));
     } finally {
