@@ -39,7 +39,8 @@ import java.util.function.IntPredicate;
  * is no custom scheme because {@link HttpRequest} accepts only {@code http} and {@code https}.
  * Every request sent through this client is resolved, so send requests to ordinary hosts with a
  * plain {@code HttpClient}. A port in the URI is refused: the instance's port is the resolver's
- * choice. With {@code https} the server's certificate must be valid for the instance's address,
+ * choice. The {@code Host} header sent is the instance's address, since the JDK client does not
+ * let callers set it. With {@code https} the server's certificate must be valid for the instance's address,
  * since that is the host the JDK client verifies.
  *
  * <p><b>Feedback.</b> Each attempt is one {@link ServiceResolver#select} ticket: a response is
@@ -153,7 +154,8 @@ public final class LoadBalancedHttpClient {
     try {
       return attempt(first, request, handler);
     } catch (IOException e) {
-      Selection second = retryable(request, e) ? another(service, first.instance()) : null;
+      Selection second = retryable(request, e) ? anotherQuietly(service, first.instance())
+          : null;
       if (second == null) {
         throw e;
       }
