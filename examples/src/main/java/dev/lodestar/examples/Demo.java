@@ -156,7 +156,10 @@ public final class Demo {
   private final List<String> pendingEvents = new ArrayList<>();
   private final LongAdder okCalls = new LongAdder();
   private final LongAdder failedCalls = new LongAdder();
+  private final List<AppInstance> started = new ArrayList<>();
   private TrafficRecorder traffic;
+  private volatile boolean running;
+  private String stickyRemoved = "";
   private long startNanos;
   private int tableLines;
 
@@ -210,6 +213,7 @@ public final class Demo {
     for (int i = 1; i <= n; i++) {
       apps.add(AppInstance.start("web-" + i, BASE_DELAY_MS));
     }
+    started.addAll(apps);
     Cluster cluster = options.backend.equals("dns") ? new EmbeddedMesosDns(APP)
         : new EmbeddedMarathon(APP);
     try (cluster) {
@@ -224,7 +228,7 @@ public final class Demo {
       return new Result(r.okCalls, r.failedCalls, r.stickyKeys, r.stickyStable, r.stickyMoved,
           r.stickyKeysOfRemoved, r.stickyMovedFromOthers, summary);
     } finally {
-      apps.forEach(AppInstance::kill);
+      started.forEach(AppInstance::kill);
     }
   }
 
@@ -240,6 +244,7 @@ public final class Demo {
     AppInstance unhealthy = apps.get(1);
     AppInstance slow = apps.get(2);
     AppInstance joined = AppInstance.start("web-" + (apps.size() + 1), BASE_DELAY_MS);
+    started.add(joined);
 
     long stepNanos = TimeUnit.SECONDS.toNanos(options.durationSeconds) / 6;
     String[] howUnhealthy = new String[1];
@@ -297,12 +302,12 @@ public final class Demo {
           .httpClient(traffic).build();
       out.println("Lodestar demo: " + APP + " (" + APP_URL + ") discovered through "
           + cluster.backend() + " at " + cluster.address());
-      out.println(n(apps.size()) + " instances, " + CLIENT_THREADS + " client threads, strategy "
+      out.println(apps.size() + " instances, " + CLIENT_THREADS + " client threads, strategy "
           + strategy.name() + ", " + options.durationSeconds + " s of traffic.");
       out.println();
       resolver.instances(APP); // first load, so the table has something to show at once
       startNanos = System.nanoTime();
-      volatileRunning = true;
+      running = true;
       for (int i = 0; i < CLIENT_THREADS; i++) {
         clients.execute(() -> clientLoop(http));
       }
@@ -344,7 +349,7 @@ public final class Demo {
           break;
         }
       }
-      volatileRunning = false;
+      running = false;
       clients.shutdown();
       clients.awaitTermination(10, TimeUnit.SECONDS);
       if (live) {
@@ -353,16 +358,14 @@ public final class Demo {
       return trafficSummary(cluster, strategy, killed, unhealthy, slow, joined, eventNanos,
           servedAtStep);
     } finally {
-      volatileRunning = false;
+      running = false;
       clients.shutdownNow();
     }
   }
 
-  private volatile boolean volatileRunning;
-
   private void clientLoop(LoadBalancedHttpClient http) {
-    HttpRequest request = HttpRequest.newBuilder(APP_URL).timeout(Duration.ofSeconds(5)).build();
-    while (volatileRunning) {
+    HttpRequest request = HttpRequest.newBuilder(APP_URL).timeout(Duration.ofSeconds(10)).build();
+    while (running) {
       try {
         HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
@@ -496,21 +499,30 @@ public final class Demo {
     String unhealthyTold = dns ? "Marathon killed it for failing its health check (Mesos-DNS "
         + "ignores health, so that is how DNS clients learn)" : "Marathon sent the health "
         + "event";
+    String who = dns ? "Mesos-DNS" : "Marathon";
+    long reportedMs = (eventNanos[1] - eventNanos[0]) / 1_000_000;
+    String kill = String.format(Locale.ROOT, "Killing %s cost %d refused attempt%s, each retried "
+        + "on another instance; %s", killed.name(), k.failed.sum(), k.failed.sum() == 1 ? "" : "s",
+        killAttemptsMs < reportedMs ? "passive health ejected it after the last one, "
+            + Math.max(0, killAttemptsMs) + " ms after the kill and " + (reportedMs
+            - Math.max(0, killAttemptsMs)) + " ms before " + who + " reported it gone."
+            : "the last came after " + who + " reported it gone.");
+    String slowSentence = apps.size() - 3 <= 1 // killed, unhealthy, slow; the new one came later
+        ? "When " + slow.name() + " turned slow it was the only routable instance left, so it "
+            + "kept the traffic until " + joined.name() + " joined."
+        : String.format(Locale.ROOT, "When %s turned slow its share of the calls went from "
+            + "%.0f%% to %.0f%% (%s).", slow.name(), share(servedAtStep, slow, 2, 3),
+            share(servedAtStep, slow, 3, 4),
+            strategy.name().equals("peak-ewma") || strategy.name().equals("least-in-flight")
+                ? strategy.name() + " steers by what it measures"
+                : strategy.name() + " does not look at latency; try --strategy peak-ewma");
     return String.format(Locale.ROOT, "In %d s, %d client threads made %,d calls to %s through "
-        + "Lodestar (%s over %s) and %d failed. Killing %s cost %d refused attempt%s, all within "
-        + "%d ms, each retried on another instance, and ejected it before %s reported it gone. "
-        + "%s served its last call %s %s. When %s turned slow its share of the calls went from "
-        + "%.0f%% to %.0f%% (%s). The new %s took its first call %s after %s.",
+        + "Lodestar (%s over %s) and %d failed. %s %s served its last call %s %s. %s The new %s "
+        + "took its first call %s after %s.",
         options.durationSeconds, CLIENT_THREADS, okCalls.sum() + failedCalls.sum(), APP,
-        strategy.name(), cluster.backend(), failedCalls.sum(), killed.name(), k.failed.sum(),
-        k.failed.sum() == 1 ? "" : "s", Math.max(0, killAttemptsMs),
-        dns ? "Mesos-DNS" : "Marathon",
+        strategy.name(), cluster.backend(), failedCalls.sum(), kill,
         unhealthy.name(), u.lastServedNanos < eventNanos[2] ? "before"
-            : unhealthyLastMs + " ms after", unhealthyTold,
-        slow.name(), share(servedAtStep, slow, 2, 3), share(servedAtStep, slow, 3, 4),
-        strategy.name().equals("peak-ewma") || strategy.name().equals("least-in-flight")
-            ? strategy.name() + " steers by what it measures"
-            : strategy.name() + " does not look at latency; try --strategy peak-ewma",
+            : unhealthyLastMs + " ms after", unhealthyTold, slowSentence,
         joined.name(), j.firstServedNanos.get() == Long.MIN_VALUE ? "never"
             : Math.max(0, joinedFirstMs) + " ms",
         dns ? "its SRV record appeared" : "passing its first health check");
@@ -573,14 +585,12 @@ public final class Demo {
     }
   }
 
-  private String stickyRemoved = "";
-
   private Map<String, String> round(LoadBalancedHttpClient http, ExecutorService pool)
       throws Exception {
     List<Callable<String>> calls = new ArrayList<>();
     for (int user = 0; user < STICKY_KEYS; user++) {
       HttpRequest request = HttpRequest.newBuilder(APP_URL).header("X-User", "user-" + user)
-          .timeout(Duration.ofSeconds(5)).build();
+          .timeout(Duration.ofSeconds(10)).build();
       calls.add(() -> {
         try {
           String body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
@@ -609,10 +619,6 @@ public final class Demo {
   }
 
   // ---- helpers --------------------------------------------------------------------------------
-
-  private static String n(int count) {
-    return Integer.toString(count);
-  }
 
   private static void sleepUntil(long nanoTime) throws InterruptedException {
     long wait = nanoTime - System.nanoTime();
