@@ -54,13 +54,11 @@ import java.util.function.BooleanSupplier;
  * <pre>
  * java -Djava.awt.headless=true -cp benchmarks/target/benchmarks.jar \
  *     dev.lodestar.benchmarks.load.LoadScenarios --out docs [--requests 20000] [--rate 2000] \
- *     [--soak-seconds 60] [--clients 64] [--scenarios 1234]
+ *     [--soak-seconds 60] [--clients 64] [--service-ms 10] [--scenarios 1234]
  * </pre>
  */
 public final class LoadScenarios {
   static final String APP = "/load/app";
-  static final long FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-  static final long SLOW_NANOS = 10 * FAST_NANOS;
   static final int INSTANCES = 10;
   static final int ROUNDS = 4;
 
@@ -71,7 +69,18 @@ public final class LoadScenarios {
     double rate = 1_000;
     int soakSeconds = 60;
     int clients = 64;
+    int serviceMs = 10;
     String scenarios = "1234";
+
+    /** Service time of a normal instance. */
+    long fastNanos() {
+      return TimeUnit.MILLISECONDS.toNanos(serviceMs);
+    }
+
+    /** Service time of the slow instance of scenario 1: ten times a normal one. */
+    long slowNanos() {
+      return 10 * fastNanos();
+    }
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -83,16 +92,18 @@ public final class LoadScenarios {
           case "--rate" -> o.rate = Double.parseDouble(required(args[i], value));
           case "--soak-seconds" -> o.soakSeconds = Integer.parseInt(required(args[i], value));
           case "--clients" -> o.clients = Integer.parseInt(required(args[i], value));
+          case "--service-ms" -> o.serviceMs = Integer.parseInt(required(args[i], value));
           case "--scenarios" -> o.scenarios = required(args[i], value);
           default -> throw new IllegalArgumentException("unknown option " + args[i]
               + "; options: --out DIR --requests N --rate PER_S --soak-seconds S --clients N"
-              + " --scenarios 1234");
+              + " --service-ms MS --scenarios 1234");
         }
         i++;
       }
-      if (o.requests < ROUNDS * 100 || o.rate <= 0 || o.soakSeconds < 1 || o.clients < 1) {
+      if (o.requests < ROUNDS * 100 || o.rate <= 0 || o.soakSeconds < 1 || o.clients < 1
+          || o.serviceMs < 1) {
         throw new IllegalArgumentException("need --requests >= " + ROUNDS * 100
-            + ", --rate > 0, --soak-seconds >= 1, --clients >= 1");
+            + ", --rate > 0, --soak-seconds >= 1, --clients >= 1, --service-ms >= 1");
       }
       return o;
     }
@@ -108,6 +119,7 @@ public final class LoadScenarios {
       return "java -Djava.awt.headless=true -cp benchmarks/target/benchmarks.jar "
           + LoadScenarios.class.getName() + " --out " + out + " --requests " + requests
           + " --rate " + (long) rate + " --soak-seconds " + soakSeconds + " --clients " + clients
+          + " --service-ms " + serviceMs
           + ("1234".equals(scenarios) ? "" : " --scenarios " + scenarios);
     }
   }
@@ -146,10 +158,10 @@ public final class LoadScenarios {
     }
   }
 
-  private static List<Backend> startBackends(String prefix, int n) throws IOException {
+  private List<Backend> startBackends(String prefix, int n) throws IOException {
     List<Backend> backends = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      backends.add(new Backend(prefix + i, FAST_NANOS));
+      backends.add(new Backend(prefix + i, options.fastNanos()));
     }
     return backends;
   }
@@ -182,6 +194,8 @@ public final class LoadScenarios {
     final LoadBalancingStrategy strategy;
     final boolean slow;
     final List<OpenLoop.Result> parts = new ArrayList<>();
+    /** Longest machine stall during each part, ms. */
+    final List<Double> stallsMs = new ArrayList<>();
     final LongAdder toSlow = new LongAdder();
     ServiceResolver resolver;
     OpenLoop.Result merged;
@@ -224,10 +238,12 @@ public final class LoadScenarios {
         }
       }
       int perPart = options.requests / ROUNDS;
+      StallMeter stalls = new StallMeter();
       for (int round = 0; round < ROUNDS; round++) {
         for (Config c : configs) {
-          slow.serviceNanos(c.slow ? SLOW_NANOS : FAST_NANOS);
+          slow.serviceNanos(c.slow ? options.slowNanos() : options.fastNanos());
           int slowPort = slow.port();
+          stalls.takeMaxMs();
           OpenLoop.Result r = load.run(perPart, options.rate, i -> c.resolver.call(APP, inst -> {
             if (inst.port() == slowPort) {
               c.toSlow.increment();
@@ -236,11 +252,13 @@ public final class LoadScenarios {
             return null;
           }));
           c.parts.add(r);
-          log("scenario 1 round %d %-22s %-11s p50 %.2f p99 %.2f p99.9 %.2f ms, failed %d",
-              round + 1, c.label, c.slow ? "one slow" : "all healthy", r.ms(0.5), r.ms(0.99),
-              r.ms(0.999), r.failed);
+          c.stallsMs.add(stalls.takeMaxMs());
+          log("scenario 1 round %d %-22s %-11s p50 %.2f p99 %.2f p99.9 %.2f ms, failed %d,"
+              + " longest stall %.1f ms", round + 1, c.label, c.slow ? "one slow" : "all healthy",
+              r.ms(0.5), r.ms(0.99), r.ms(0.999), r.failed, c.stallsMs.get(round));
         }
       }
+      stalls.close();
       for (Config c : configs) {
         c.merged = OpenLoop.Result.merge(c.parts);
       }
@@ -347,7 +365,7 @@ public final class LoadScenarios {
     int[] seq = {0};
     try (FakeMarathon marathon = new FakeMarathon()) {
       for (int i = 0; i < INSTANCES; i++) {
-        Backend b = new Backend("c" + i, FAST_NANOS);
+        Backend b = new Backend("c" + i, options.fastNanos());
         FakeMarathon.Task t = new FakeMarathon.Task(
             "load_churn.task-" + (++seq[0]), b.port(), "TASK_RUNNING");
         byTask.put(t.id(), b);
@@ -405,7 +423,7 @@ public final class LoadScenarios {
         for (int r = 0; r < replacements; r++) {
           long next = System.nanoTime() + intervalNanos;
           // Marathon's rolling restart: start the new task, then kill the old one.
-          Backend nb = new Backend("c" + (INSTANCES + r), FAST_NANOS);
+          Backend nb = new Backend("c" + (INSTANCES + r), options.fastNanos());
           FakeMarathon.Task fresh = new FakeMarathon.Task(
               "load_churn.task-" + (++seq[0]), nb.port(), "TASK_RUNNING");
           byTask.put(fresh.id(), nb);

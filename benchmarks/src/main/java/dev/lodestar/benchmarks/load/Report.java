@@ -65,6 +65,19 @@ final class Report {
         / config("peak-EWMA (P2C)", false).merged.ms(0.99);
   }
 
+  /** The median over rounds of peak-EWMA's p99 ratio (one slow / all healthy) within a round. */
+  double ewmaRoundRatio() {
+    LoadScenarios.Config slow = config("peak-EWMA (P2C)", true);
+    LoadScenarios.Config healthy = config("peak-EWMA (P2C)", false);
+    List<Double> ratios = new ArrayList<>();
+    for (int r = 0; r < slow.parts.size(); r++) {
+      ratios.add(slow.parts.get(r).ms(0.99) / healthy.parts.get(r).ms(0.99));
+    }
+    Collections.sort(ratios);
+    int n = ratios.size();
+    return n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
+  }
+
   String markdown() {
     StringBuilder sb = new StringBuilder();
     sb.append("# Load scenarios\n\n");
@@ -81,7 +94,7 @@ final class Report {
             + "*start + i / rate* (%,.0f requests/s, %d client threads), and its latency runs from "
             + "that due time, so queueing behind slow calls counts. `HealthPolicy` and "
             + "`maxAttempts` are the defaults unless a row says otherwise.\n\n",
-        LoadScenarios.FAST_NANOS / 1_000_000, options.rate, options.clients));
+        options.serviceMs, options.rate, options.clients));
     summary(sb);
     if (slowInstance != null) {
       slowInstance(sb);
@@ -143,7 +156,7 @@ final class Report {
             + "and sends %,d requests, in %d rounds of %,d interleaved with the other "
             + "configurations so that machine noise spreads over all of them. A warm-up run "
             + "precedes the first round and is not counted. Latencies in ms.\n\n",
-        LoadScenarios.SLOW_NANOS / 1_000_000, LoadScenarios.FAST_NANOS / 1_000_000, perConfig,
+        10 * options.serviceMs, options.serviceMs, perConfig,
         LoadScenarios.ROUNDS, perConfig / LoadScenarios.ROUNDS));
     sb.append("| strategy | instances | requests | failed | p50 | p99 | p99.9 | max "
         + "| sent to the slow one |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -162,9 +175,26 @@ final class Report {
     }
     sb.append(f("\nPeak EWMA with one slow instance: p99 %.2f ms against %.2f ms all healthy "
             + "(same strategy), **ratio %.2f** (target <= 1.5); round-robin's all-healthy p99 "
-            + "is %.2f ms.\n\n", config("peak-EWMA (P2C)", true).merged.ms(0.99),
+            + "is %.2f ms. The median over the %d rounds of the same ratio within one round is "
+            + "%.2f.\n\n", config("peak-EWMA (P2C)", true).merged.ms(0.99),
         config("peak-EWMA (P2C)", false).merged.ms(0.99), ewmaRatio(),
-        config("round-robin", false).merged.ms(0.99)));
+        config("round-robin", false).merged.ms(0.99), any.parts.size(), ewmaRoundRatio()));
+    sb.append("p99 of each round in ms, and in parentheses the longest stall of the machine "
+        + "during that round: how late a thread of this process that asked to sleep 1 ms woke "
+        + "up. A stall of tens of ms delays every request in flight whatever the strategy, so a "
+        + "round with a long stall has an inflated p99 in any row.\n\n| configuration |");
+    for (int r = 1; r <= any.parts.size(); r++) {
+      sb.append(" round ").append(r).append(" |");
+    }
+    sb.append("\n|---|").append("---|".repeat(any.parts.size())).append('\n');
+    for (LoadScenarios.Config c : slowInstance) {
+      sb.append("| ").append(c.label).append(c.slow ? ", one slow |" : ", all healthy |");
+      for (int r = 0; r < c.parts.size(); r++) {
+        sb.append(f(" %.2f (%.0f) |", c.parts.get(r).ms(0.99), c.stallsMs.get(r)));
+      }
+      sb.append('\n');
+    }
+    sb.append('\n');
     sb.append("![p50, p99 and p99.9 per strategy](load-scenarios.png)\n\n");
   }
 
@@ -261,8 +291,8 @@ final class Report {
     CategoryChart chart = new CategoryChartBuilder()
         .width(900)
         .height(520)
-        .title(f("Client latency, 10 instances, one of them 10x slower (%,.0f req/s, open loop)",
-            options.rate))
+        .title(f("Client latency, 10 instances, one 10x slower (%d ms instead of %d; %,.0f req/s,"
+            + " open loop)", 10 * options.serviceMs, options.serviceMs, options.rate))
         .xAxisTitle("strategy")
         .yAxisTitle("latency (ms)")
         .build();
