@@ -73,8 +73,9 @@ public final class Demo {
           "",
           "  --backend    where Lodestar discovers the app: an embedded Marathon (REST + event",
           "               stream, the default) or an embedded Mesos-DNS (SRV records)",
-          "  --strategy   load balancing for the live part: " + String.join(", ",
-              STRATEGIES.keySet()) + " (default peak-ewma); the sticky part uses sticky",
+          "  --strategy   load balancing for the live part, one of",
+          "               " + String.join(", ", STRATEGIES.keySet()),
+          "               (default peak-ewma; the sticky part always uses sticky)",
           "  --instances  app instances at start, 3..9 (default 4); one more joins later",
           "  --duration   seconds of live traffic, 6..50 (default 24); the sticky part adds ~2 s",
           "  --help       this text",
@@ -501,12 +502,16 @@ public final class Demo {
         + "event";
     String who = dns ? "Mesos-DNS" : "Marathon";
     long reportedMs = (eventNanos[1] - eventNanos[0]) / 1_000_000;
-    String kill = String.format(Locale.ROOT, "Killing %s cost %d refused attempt%s, each retried "
-        + "on another instance; %s", killed.name(), k.failed.sum(), k.failed.sum() == 1 ? "" : "s",
-        killAttemptsMs < reportedMs ? "passive health ejected it after the last one, "
-            + Math.max(0, killAttemptsMs) + " ms after the kill and " + (reportedMs
-            - Math.max(0, killAttemptsMs)) + " ms before " + who + " reported it gone."
-            : "the last came after " + who + " reported it gone.");
+    long failedOnKilled = k.failed.sum();
+    String kill = failedOnKilled == 0
+        ? "No call tried " + killed.name() + " after it was killed."
+        : String.format(Locale.ROOT, "Killing %s cost %s (connection refused), retried on another "
+            + "instance; the last came %d ms after the kill%s", killed.name(), failedOnKilled == 1
+            ? "1 failed attempt" : failedOnKilled + " failed attempts",
+            Math.max(0, killAttemptsMs), killAttemptsMs < reportedMs
+                ? ", " + (reportedMs - Math.max(0, killAttemptsMs)) + " ms before " + who
+                    + " reported the task gone: passive health had ejected it."
+                : ".");
     String slowSentence = apps.size() - 3 <= 1 // killed, unhealthy, slow; the new one came later
         ? "When " + slow.name() + " turned slow it was the only routable instance left, so it "
             + "kept the traffic until " + joined.name() + " joined."
