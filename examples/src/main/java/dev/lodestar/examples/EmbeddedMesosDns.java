@@ -68,12 +68,17 @@ final class EmbeddedMesosDns implements Cluster {
 
   @Override
   public String address() {
-    return "127.0.0.1:" + socket.getLocalPort() + " (" + srvName + ")";
+    return nameServer() + " (" + srvName + ")";
+  }
+
+  /** {@code 127.0.0.1:port}, as {@link MesosDnsSource.Builder#nameServer(String)} takes it. */
+  String nameServer() {
+    return "127.0.0.1:" + socket.getLocalPort();
   }
 
   @Override
   public ServiceSource newSource() {
-    return MesosDnsSource.builder().nameServer("127.0.0.1:" + socket.getLocalPort()).build();
+    return MesosDnsSource.builder().nameServer(nameServer()).build();
   }
 
   @Override

@@ -49,9 +49,7 @@ class ExamplesTest {
   void dnsStickyKeepsEachSessionOnOneInstance() throws Exception {
     try (EmbeddedMesosDns dns = new EmbeddedMesosDns("/demo/web")) {
       start(dns, 3);
-      String nameServer = dns.address().substring(0, dns.address().indexOf(' '));
-
-      Map<String, Set<String>> seen = DnsStickyExample.run(nameServer,
+      Map<String, Set<String>> seen = DnsStickyExample.run(dns.nameServer(),
           URI.create("http://web.demo/"), 12, 3);
 
       assertEquals(12, seen.size());
