@@ -52,10 +52,12 @@ import java.util.function.IntPredicate;
  * failure; an interrupt or a cancelled future as neither.
  *
  * <p><b>Retry.</b> An idempotent request (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) that fails at
- * the connection level (connection refused, no route, connect timeout, or the connection closed
- * or reset before a response arrived) is sent once more to another instance; if the service has
- * no other routable instance, the first failure is thrown. Other methods are never retried, nor
- * are request timeouts ({@link HttpTimeoutException}): the server may be working on the request.
+ * the connection level, that is with any {@link IOException} but a request timeout (connection
+ * refused, no route, connect timeout, a connection closed or reset while the request or response
+ * was under way, a failed TLS handshake), is sent once more to another instance; if the service
+ * has no other routable instance, the first failure is thrown. Other methods are never retried,
+ * nor are request timeouts ({@link HttpTimeoutException}): the server may be working on the
+ * request.
  * The JDK client's own retries (for example on an expired pooled connection) happen below this.
  *
  * <p><b>Affinity.</b> With {@link dev.lodestar.discovery.balance.LoadBalancingStrategy#sticky()},
