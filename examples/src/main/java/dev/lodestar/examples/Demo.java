@@ -281,7 +281,8 @@ public final class Demo {
           cluster.launchTask(joined);
           notes.put(joined, "new");
           event("scale up: " + joined.name() + " starts (TASK_RUNNING"
-              + (cluster.backend().equals("dns") ? ", listed by Mesos-DNS at once)"
+              + (cluster.backend().equals("dns") ? ", listed by Mesos-DNS at once; the records' "
+                  + "1 s TTL bounds how long Lodestar takes to see it)"
                   : ", no health result yet, so not routed)"));
         }),
         Map.entry(4.25, () -> {
@@ -500,7 +501,6 @@ public final class Demo {
     String unhealthyTold = dns ? "Marathon killed it for failing its health check (Mesos-DNS "
         + "ignores health, so that is how DNS clients learn)" : "Marathon sent the health "
         + "event";
-    String who = dns ? "Mesos-DNS" : "Marathon";
     long reportedMs = (eventNanos[1] - eventNanos[0]) / 1_000_000;
     long failedOnKilled = k.failed.sum();
     String kill = failedOnKilled == 0
@@ -509,8 +509,9 @@ public final class Demo {
             + "instance; the last came %d ms after the kill%s", killed.name(), failedOnKilled == 1
             ? "1 failed attempt" : failedOnKilled + " failed attempts",
             Math.max(0, killAttemptsMs), killAttemptsMs < reportedMs
-                ? ", " + (reportedMs - Math.max(0, killAttemptsMs)) + " ms before " + who
-                    + " reported the task gone: passive health had ejected it."
+                ? ", " + (reportedMs - Math.max(0, killAttemptsMs)) + " ms before " + (dns
+                    ? "Mesos-DNS dropped its SRV record" : "Marathon reported the task gone")
+                    + ": passive health had ejected it."
                 : ".");
     String slowSentence = apps.size() - 3 <= 1 // killed, unhealthy, slow; the new one came later
         ? "When " + slow.name() + " turned slow it was the only routable instance left, so it "
