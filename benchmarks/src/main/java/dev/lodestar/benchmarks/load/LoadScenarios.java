@@ -276,12 +276,18 @@ public final class LoadScenarios {
   // ---- 2: two instances killed ------------------------------------------------------------
 
   /** What one kill run measured. */
-  record KillRun(int maxAttempts, OpenLoop.Result result, long attempts, long refusedAttempts,
-      long requestsAfterKill, int ejected, double killAtSeconds, List<Long> killToEjectNanos) {}
+  record KillRun(String label, int maxAttempts, OpenLoop.Result result, long attempts,
+      long refusedAttempts, long requestsAfterKill, int ejected, double killAtSeconds,
+      List<Long> killToEjectNanos) {}
 
-  private KillRun kill(int maxAttempts) throws Exception {
+  /**
+   * Kills two of ten instances a third of the way through a run.
+   *
+   * @param retryAnyIo also retry on any {@link IOException} (safe here: the calls are GETs)
+   */
+  private KillRun kill(String label, int maxAttempts, boolean retryAnyIo) throws Exception {
     List<Backend> backends = startBackends("k", INSTANCES);
-    int requests = (int) Math.max(options.rate * 8, 1000);
+    int requests = (int) Math.max(options.rate * 6, 1000);
     double seconds = requests / options.rate;
     AtomicLong attempts = new AtomicLong();
     AtomicLong refused = new AtomicLong();
@@ -293,6 +299,9 @@ public final class LoadScenarios {
         .source(source)
         .strategy(LoadBalancingStrategy.roundRobin())
         .maxAttempts(maxAttempts)
+        .retryOn(retryAnyIo
+            ? e -> e instanceof IOException || ServiceResolver.Builder.isConnectionFailure(e)
+            : ServiceResolver.Builder::isConnectionFailure)
         .listener(new ResolverListener() {
           @Override
           public void onEjection(Instance instance, Duration duration, Throwable cause) {
@@ -326,14 +335,14 @@ public final class LoadScenarios {
       killer.get(10, TimeUnit.SECONDS);
       long afterKill = starts.stream().filter(t -> t > killedAt.get()).count();
       ServiceStatus status = resolver.status(APP).orElseThrow();
-      log("scenario 2 maxAttempts %d: %d requests, %d failed %s, %d attempts, %d refused,"
-          + " %d ejected", maxAttempts, r.requests, r.failed, r.failures, attempts.get(),
+      log("scenario 2 %s: %d requests, %d failed %s, %d attempts, %d refused,"
+          + " %d ejected", label, r.requests, r.failed, r.failures, attempts.get(),
           refused.get(), status.ejectedInstances());
       List<Long> killToEject = new ArrayList<>();
       for (long t : ejectedAt) {
         killToEject.add(t - killedAt.get());
       }
-      return new KillRun(maxAttempts, r, attempts.get(), refused.get(), afterKill,
+      return new KillRun(label, maxAttempts, r, attempts.get(), refused.get(), afterKill,
           status.ejectedInstances(), seconds / 3, killToEject);
     } finally {
       backends.forEach(Backend::close);
@@ -589,7 +598,13 @@ public final class LoadScenarios {
       report.slowInstance = slowInstance();
     }
     if (options.scenarios.contains("2")) {
-      report.kills = List.of(kill(1), kill(ServiceResolver.Builder.DEFAULT_MAX_ATTEMPTS));
+      int defaultAttempts = ServiceResolver.Builder.DEFAULT_MAX_ATTEMPTS;
+      report.kills = List.of(
+          kill("first kill in this JVM (cold), default `maxAttempts` 3", defaultAttempts, false),
+          kill("`maxAttempts(1)` (no retry)", 1, false),
+          kill("default `maxAttempts` 3", defaultAttempts, false),
+          kill("`maxAttempts` 3, `retryOn` also any `IOException` (idempotent GET)",
+              defaultAttempts, true));
     }
     if (options.scenarios.contains("3")) {
       report.churn = churn();
@@ -607,6 +622,10 @@ public final class LoadScenarios {
     System.setProperty("sun.net.httpserver.nodelay", "true");
     System.setProperty("java.awt.headless", "true");
     Options options = Options.parse(args);
+    // Logging starts up here, as in an application, rather than inside the first ejection (the
+    // resolver logs it) and the first event-stream connect.
+    System.getLogger(LoadScenarios.class.getName()).log(System.Logger.Level.INFO,
+        "load scenarios starting: " + options.command());
     LoadScenarios scenarios = new LoadScenarios(options);
     int status = 0;
     try {

@@ -137,7 +137,7 @@ final class OpenLoop implements AutoCloseable {
     }
     String msg = e.getMessage();
     if (msg != null) {
-      msg = msg.replaceAll("[0-9]+", "#"); // ports and ids would make every message unique
+      msg = msg.replaceAll("[0-9]{3,}", "#"); // ports and ids would make every message unique
     }
     if (msg != null && msg.length() > 60) {
       msg = msg.substring(0, 60) + "...";
