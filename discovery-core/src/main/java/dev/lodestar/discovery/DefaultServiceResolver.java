@@ -83,7 +83,9 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.cache = caffeine
         .removalListener((String id, ServiceHolder holder, RemovalCause cause) -> {
           if (holder != null && cause != RemovalCause.REPLACED) {
-            holders.remove(id, holder);
+            if (holders.remove(id, holder)) {
+              forget(id);
+            }
             LOG.log(Level.DEBUG, () -> "dropped " + id + " from the cache (" + cause + ")");
           }
         })
@@ -356,6 +358,18 @@ final class DefaultServiceResolver implements ServiceResolver {
     ServiceHolder holder = holders.remove(serviceId);
     if (holder != null) {
       cache.invalidate(serviceId);
+      forget(serviceId);
+    }
+  }
+
+  private void forget(String serviceId) {
+    if (closed) {
+      return;
+    }
+    try {
+      source.forget(serviceId);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, source.name() + ".forget(" + serviceId + ") threw", e);
     }
   }
 

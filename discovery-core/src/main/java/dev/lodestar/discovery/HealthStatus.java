@@ -11,11 +11,17 @@ package dev.lodestar.discovery;
  * <p>Thread safety: immutable enum.
  */
 public enum HealthStatus {
-  /** The source positively reports the instance as healthy. */
+  /**
+   * The source reports the instance as healthy: its health checks pass, or (Marathon) it is
+   * running and its app defines no checks.
+   */
   HEALTHY,
   /** The source reports the instance as failing; it is not picked. */
   UNHEALTHY,
-  /** The source has no verdict (no health checks, or no result yet); it is picked. */
+  /**
+   * The source cannot tell (DNS has no health data; a Marathon task whose checks have no result
+   * right after a leader election); it is picked. Each source's Javadoc says when it uses this.
+   */
   UNKNOWN;
 
   /** Returns whether an instance with this verdict may receive traffic outside panic mode. */

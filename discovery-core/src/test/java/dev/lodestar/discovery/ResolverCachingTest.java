@@ -134,6 +134,7 @@ class ResolverCachingTest {
     }
     assertEquals(Set.of(APP), resolver.cachedServices());
     assertTrue(resolver.status("/other").isEmpty());
+    assertEquals(List.of("/other"), source.forgotten, "the source may stop tracking it");
     resolver.pick("/other"); // loads again on demand
     assertEquals(Set.of(APP, "/other"), resolver.cachedServices());
   }

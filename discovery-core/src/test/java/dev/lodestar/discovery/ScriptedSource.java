@@ -21,6 +21,7 @@ class ScriptedSource implements ServiceSource {
   volatile boolean holdLoads;
   volatile SnapshotListener listener;
   volatile boolean closed;
+  final List<String> forgotten = new CopyOnWriteArrayList<>();
 
   ScriptedSource answer(String serviceId, List<Instance> instances) {
     snapshots.put(serviceId, ServiceSnapshot.of(serviceId, instances, "scripted"));
@@ -66,6 +67,11 @@ class ScriptedSource implements ServiceSource {
   @Override
   public void start(SnapshotListener listener) {
     this.listener = listener;
+  }
+
+  @Override
+  public void forget(String serviceId) {
+    forgotten.add(serviceId);
   }
 
   @Override

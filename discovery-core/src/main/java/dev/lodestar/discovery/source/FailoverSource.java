@@ -103,6 +103,13 @@ public final class FailoverSource implements ServiceSource {
   }
 
   @Override
+  public void forget(String serviceId) {
+    onFallback.remove(serviceId);
+    primary.forget(serviceId);
+    fallback.forget(serviceId);
+  }
+
+  @Override
   public void close() {
     try {
       primary.close();

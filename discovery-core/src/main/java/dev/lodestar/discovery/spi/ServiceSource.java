@@ -49,6 +49,13 @@ public interface ServiceSource extends AutoCloseable {
    */
   default void start(SnapshotListener listener) {}
 
+  /**
+   * The resolver dropped the service from its cache (idle, removed or closed); the source may
+   * stop tracking it, e.g. stop re-reading it on every resync. A later {@link #load} of the same
+   * id starts tracking it again. Must not block or throw.
+   */
+  default void forget(String serviceId) {}
+
   /** Releases connections and threads. Idempotent; never throws. */
   @Override
   default void close() {}

@@ -1042,6 +1042,17 @@ public final class MarathonSource implements ServiceSource {
     parsers.shutdownNow();
   }
 
+  /** Stops re-reading an app the resolver no longer caches (unless another watch uses it). */
+  @Override
+  public void forget(String serviceId) {
+    runSerial(() -> {
+      if (watches.remove(serviceId) != null) {
+        LOG.log(Level.DEBUG, "{0}: no longer watching {1}", name, serviceId);
+        prune();
+      }
+    }, () -> { });
+  }
+
   private void runSerial(Runnable task, Runnable ifClosed) {
     try {
       serial.execute(task);
