@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -29,7 +28,6 @@ final class Backend implements AutoCloseable {
   private final String name;
   private final HttpServer server;
   private final ExecutorService executor;
-  private final AtomicLong requests = new AtomicLong();
   private volatile long serviceNanos;
   private volatile boolean killed;
 
@@ -60,15 +58,9 @@ final class Backend implements AutoCloseable {
     this.serviceNanos = nanos;
   }
 
-  /** Requests this instance has answered or is answering. */
-  long requests() {
-    return requests.get();
-  }
-
   private void handle(HttpExchange ex) throws IOException {
     try (InputStream in = ex.getRequestBody()) {
       in.transferTo(OutputStream.nullOutputStream());
-      requests.incrementAndGet();
       long deadline = System.nanoTime() + serviceNanos;
       for (long left = serviceNanos; left > 0; left = deadline - System.nanoTime()) {
         LockSupport.parkNanos(left);

@@ -26,6 +26,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -129,8 +132,8 @@ public final class LoadScenarios {
   private final OpenLoop load;
   private final Report report;
   /** Runs the killer and the churn's load beside the main thread (not the common pool). */
-  private final java.util.concurrent.ExecutorService background =
-      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+  private final ExecutorService background =
+      Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "scenario-background");
         t.setDaemon(true);
         return t;
@@ -277,7 +280,7 @@ public final class LoadScenarios {
 
   /** What one kill run measured. */
   record KillRun(String label, int maxAttempts, OpenLoop.Result result, long attempts,
-      long refusedAttempts, long requestsAfterKill, int ejected, double killAtSeconds,
+      long refusedAttempts, int ejected, double killAtSeconds,
       List<Long> killToEjectNanos) {}
 
   /**
@@ -292,8 +295,7 @@ public final class LoadScenarios {
     AtomicLong attempts = new AtomicLong();
     AtomicLong refused = new AtomicLong();
     AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
-    ConcurrentLinkedQueue<Long> starts = new ConcurrentLinkedQueue<>();
-    List<Long> ejectedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Long> ejectedAt = new CopyOnWriteArrayList<>();
     StaticSource source = StaticSource.create().set(APP, instancesOf(APP, backends));
     try (ServiceResolver resolver = ServiceResolver.builder()
         .source(source)
@@ -318,7 +320,6 @@ public final class LoadScenarios {
         backends.get(7).kill();
       }, background);
       OpenLoop.Result r = load.run(requests, options.rate, i -> {
-        starts.add(System.nanoTime());
         resolver.call(APP, inst -> {
           attempts.incrementAndGet();
           try {
@@ -333,7 +334,6 @@ public final class LoadScenarios {
         });
       });
       killer.get(10, TimeUnit.SECONDS);
-      long afterKill = starts.stream().filter(t -> t > killedAt.get()).count();
       ServiceStatus status = resolver.status(APP).orElseThrow();
       log("scenario 2 %s: %d requests, %d failed %s, %d attempts, %d refused,"
           + " %d ejected", label, r.requests, r.failed, r.failures, attempts.get(),
@@ -342,7 +342,7 @@ public final class LoadScenarios {
       for (long t : ejectedAt) {
         killToEject.add(t - killedAt.get());
       }
-      return new KillRun(label, maxAttempts, r, attempts.get(), refused.get(), afterKill,
+      return new KillRun(label, maxAttempts, r, attempts.get(), refused.get(),
           status.ejectedInstances(), seconds / 3, killToEject);
     } finally {
       backends.forEach(Backend::close);

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -143,10 +142,6 @@ final class OpenLoop implements AutoCloseable {
       msg = msg.substring(0, 60) + "...";
     }
     return msg == null ? name : name + ": " + msg;
-  }
-
-  ExecutorService executor() {
-    return clients;
   }
 
   @Override
