@@ -44,6 +44,11 @@ final class ServiceHolder {
   final AtomicBoolean refreshing = new AtomicBoolean();
 
   private final Map<String, InstanceStats> stats = new HashMap<>(); // guarded by this
+  /**
+   * Logging and listener calls made while holding the lock, run after it is released: a slow log
+   * handler must never hold up picks of a rebuilt picker, reports or snapshot updates.
+   */
+  private final List<Runnable> deferred = new ArrayList<>(); // guarded by this
 
   ServiceHolder(String serviceId, LoadBalancingStrategy strategy, HealthPolicy policy,
       LongSupplier ticker, ResolverListener listener, boolean recordPicks) {
@@ -76,7 +81,14 @@ final class ServiceHolder {
   }
 
   /** Applies a snapshot from a load, refresh or push; drops it if nothing changed. */
-  synchronized void apply(ServiceSnapshot snapshot) {
+  void apply(ServiceSnapshot snapshot) {
+    synchronized (this) {
+      applyLocked(snapshot);
+    }
+    runDeferred();
+  }
+
+  private void applyLocked(ServiceSnapshot snapshot) {
     long now = ticker.getAsLong();
     confirmedNanos = now;
     lastError = null;
@@ -94,20 +106,36 @@ final class ServiceHolder {
     }
     stats.keySet().retainAll(ids);
     if (current != null) {
-      LOG.log(Level.DEBUG, () -> serviceId + ": " + current.snapshot.instances().size() + " -> "
-          + snapshot.instances().size() + " instances from " + snapshot.origin());
+      deferred.add(() -> LOG.log(Level.DEBUG, () -> serviceId + ": "
+          + current.snapshot.instances().size() + " -> " + snapshot.instances().size()
+          + " instances from " + snapshot.origin()));
     }
     rebuild(snapshot, now);
-    Notify.run(() -> listener.onSnapshot(snapshot));
+    deferred.add(() -> Notify.run(() -> listener.onSnapshot(snapshot)));
+  }
+
+  private void runDeferred() {
+    List<Runnable> todo;
+    synchronized (this) {
+      if (deferred.isEmpty()) {
+        return;
+      }
+      todo = new ArrayList<>(deferred);
+      deferred.clear();
+    }
+    todo.forEach(Runnable::run);
   }
 
   /** Rebuilds if a timed event (ejection end, slow-start step) is due. */
-  synchronized void tick(long now) {
-    ServiceState s = state;
-    // MAX_VALUE means "never"; compared apart because nanoTime may be negative.
-    if (s != null && s.rebuildAtNanos != Long.MAX_VALUE && now - s.rebuildAtNanos >= 0) {
-      rebuild(s.snapshot, now);
+  void tick(long now) {
+    synchronized (this) {
+      ServiceState s = state;
+      // MAX_VALUE means "never"; compared apart because nanoTime may be negative.
+      if (s != null && s.rebuildAtNanos != Long.MAX_VALUE && now - s.rebuildAtNanos >= 0) {
+        rebuild(s.snapshot, now);
+      }
     }
+    runDeferred();
   }
 
   private void rebuild(ServiceSnapshot snapshot, long now) {
@@ -120,8 +148,8 @@ final class ServiceHolder {
       if (st.ejected && now - st.ejectedUntilNanos >= 0) {
         st.ejected = false;
         st.onTrial = true;
-        LOG.log(Level.INFO, () -> serviceId + ": " + instance.address()
-            + " returns from ejection on trial");
+        deferred.add(() -> LOG.log(Level.INFO, () -> serviceId + ": " + instance.address()
+            + " returns from ejection on trial"));
       }
       if (st.ejected) {
         ejected++;
@@ -159,8 +187,9 @@ final class ServiceHolder {
     }
     ServiceState previous = state;
     if (panic && (previous == null || !previous.panic)) {
-      LOG.log(Level.WARNING, () -> serviceId + ": only " + routable.size() + " of " + total
-          + " instances routable; panic mode routes over all of them");
+      int routableCount = routable.size();
+      deferred.add(() -> LOG.log(Level.WARNING, () -> serviceId + ": only " + routableCount
+          + " of " + total + " instances routable; panic mode routes over all of them"));
     }
     Picker picker = chosen.isEmpty()
         ? null
@@ -213,11 +242,14 @@ final class ServiceHolder {
         && ServiceResolver.Builder.isConnectionFailure(error);
     boolean limit = policy.consecutiveFailures() > 0 && failures >= policy.consecutiveFailures();
     if (connection || limit || st.onTrial) {
-      tryEject(st, error);
+      synchronized (this) {
+        tryEjectLocked(st, error);
+      }
+      runDeferred();
     }
   }
 
-  private synchronized void tryEject(InstanceStats st, Throwable error) {
+  private void tryEjectLocked(InstanceStats st, Throwable error) {
     ServiceState s = state;
     if (st.ejected || stats.get(st.instanceId) != st || s == null) {
       return; // already ejected, or no longer part of the service
@@ -235,8 +267,8 @@ final class ServiceHolder {
     }
     if (ejectedNow >= allowed) {
       int already = ejectedNow;
-      LOG.log(Level.DEBUG, () -> serviceId + ": not ejecting " + st.instanceId + ", "
-          + already + " of " + total + " already ejected");
+      deferred.add(() -> LOG.log(Level.DEBUG, () -> serviceId + ": not ejecting "
+          + st.instanceId + ", " + already + " of " + total + " already ejected"));
       return;
     }
     long now = ticker.getAsLong();
@@ -249,17 +281,19 @@ final class ServiceHolder {
     st.ejectedUntilNanos = now + length;
     st.consecutiveFailures.set(0);
     int times = st.ejectionsInARow;
-    LOG.log(Level.INFO, () -> serviceId + ": ejecting " + st.instanceId + " for "
-        + Duration.ofNanos(length) + " (ejection " + times + " in a row) after " + error);
-    rebuild(s.snapshot, now);
-    Instance instance = null;
+    rebuild(s.snapshot, now); // first: the ejected instance leaves the picker at once
+    Instance ejectedInstance = null;
     for (Instance i : s.snapshot.instances()) {
       if (i.instanceId().equals(st.instanceId)) {
-        instance = i;
+        ejectedInstance = i;
       }
     }
-    Instance ejectedInstance = instance;
-    Notify.run(() -> listener.onEjection(ejectedInstance, Duration.ofNanos(length), error));
+    Instance instance = ejectedInstance;
+    deferred.add(() -> LOG.log(Level.INFO, () -> serviceId + ": ejecting " + st.instanceId
+        + " for " + Duration.ofNanos(length) + " (ejection " + times + " in a row) after "
+        + error));
+    deferred.add(() -> Notify.run(() -> listener.onEjection(instance, Duration.ofNanos(length),
+        error)));
   }
 
   /** A consistent view of every instance, for {@link ServiceStatus}. */
