@@ -47,6 +47,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   private final Duration refreshInterval;
   private final Duration loadTimeout;
   private final int maxAttempts;
+  private final long unknownServiceGraceNanos;
   private final ResolverListener listener;
   private final boolean recordPicks;
   private final LongSupplier ticker;
@@ -69,6 +70,7 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.refreshInterval = b.refreshInterval;
     this.loadTimeout = b.loadTimeout;
     this.maxAttempts = b.maxAttempts;
+    this.unknownServiceGraceNanos = b.unknownServiceGrace.toNanos();
     this.listener = b.listener != null ? b.listener : Notify.NONE;
     this.recordPicks = b.recordPicks;
     this.ticker = b.ticker;
@@ -329,9 +331,16 @@ final class DefaultServiceResolver implements ServiceResolver {
         }
         Throwable cause = unwrap(error);
         if (cause instanceof UnknownServiceException) {
-          LOG.log(Level.INFO, () -> id + " no longer exists according to " + source.name());
-          remove(id);
-          return;
+          long since = holder.unknownSinceNanos;
+          if (since == 0) {
+            holder.unknownSinceNanos = since = now;
+          }
+          if (now - since >= unknownServiceGraceNanos) {
+            LOG.log(Level.INFO, () -> id + " no longer exists according to " + source.name()
+                + " (" + cause.getMessage() + ")");
+            remove(id);
+            return;
+          }
         }
         recordError(holder, cause, now);
       } finally {

@@ -40,6 +40,8 @@ final class ServiceHolder {
   volatile long confirmedNanos;
   volatile long nextRefreshNanos;
   volatile Throwable lastError;
+  /** When refreshes started calling the service unknown; 0 while they do not. */
+  volatile long unknownSinceNanos;
   int failedRefreshes;
   final AtomicBoolean refreshing = new AtomicBoolean();
 
@@ -92,6 +94,7 @@ final class ServiceHolder {
     long now = ticker.getAsLong();
     confirmedNanos = now;
     lastError = null;
+    unknownSinceNanos = 0;
     failedRefreshes = 0;
     ServiceState current = state;
     if (current != null && current.snapshot.equals(snapshot)) {

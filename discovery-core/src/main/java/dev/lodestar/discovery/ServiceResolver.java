@@ -134,6 +134,8 @@ public interface ServiceResolver extends AutoCloseable {
     public static final Duration DEFAULT_LOAD_TIMEOUT = Duration.ofSeconds(5);
     /** Default idle expiry: 10 min. */
     public static final Duration DEFAULT_IDLE_EXPIRY = Duration.ofMinutes(10);
+    /** Default time a cached service survives refreshes that call it unknown: 1 min. */
+    public static final Duration DEFAULT_UNKNOWN_SERVICE_GRACE = Duration.ofMinutes(1);
     /** Default attempts for {@link ServiceResolver#call}: 3. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -144,6 +146,7 @@ public interface ServiceResolver extends AutoCloseable {
     Duration loadTimeout = DEFAULT_LOAD_TIMEOUT;
     Duration idleExpiry = DEFAULT_IDLE_EXPIRY;
     Duration maxStaleness;
+    Duration unknownServiceGrace = DEFAULT_UNKNOWN_SERVICE_GRACE;
     int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     Predicate<Throwable> retryOn = Builder::isConnectionFailure;
     LongSupplier ticker = System::nanoTime;
@@ -213,6 +216,25 @@ public interface ServiceResolver extends AutoCloseable {
      */
     public Builder maxStaleness(Duration maxStaleness) {
       this.maxStaleness = positive(maxStaleness, "maxStaleness");
+      return this;
+    }
+
+    /**
+     * How long a cached service keeps being served while background refreshes say it does not
+     * exist (a DNS NXDOMAIN, a Marathon 404), default 1 min. A name that vanishes for a moment
+     * (a DNS server restarting with an empty zone) does not empty the cache; a service that is
+     * really gone is dropped once the answers have said so for this long, and callers then get
+     * {@link UnknownServiceException}. A source's explicit removal (a Marathon {@code
+     * app_terminated_event}) drops the service at once. Zero drops it at the first such answer.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder unknownServiceGrace(Duration grace) {
+      Objects.requireNonNull(grace, "unknownServiceGrace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("unknownServiceGrace must not be negative: " + grace);
+      }
+      this.unknownServiceGrace = grace;
       return this;
     }
 

@@ -197,9 +197,37 @@ class ResolverCachingTest {
   }
 
   @Test
-  void refreshThatSaysUnknownRemovesTheService() {
+  void refreshesThatSayUnknownAreServedStaleUntilTheGraceEnds() {
     source.answer(APP, instances(APP, 1));
-    build();
+    build(ServiceResolver.builder().source(source).unknownServiceGrace(Duration.ofMinutes(1)));
+    resolver.pick(APP);
+    source.fail(APP, new UnknownServiceException(APP, "NXDOMAIN"));
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals("task-1", resolver.pick(APP).instanceId(), "a vanished name is served stale");
+    assertTrue(resolver.status(APP).orElseThrow().lastError().orElseThrow()
+        instanceof UnknownServiceException);
+
+    // The name comes back: the grace clock resets.
+    source.answer(APP, instances(APP, 2));
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals(2, resolver.instances(APP).size());
+
+    // Gone for good: dropped once the answers have said so for a minute.
+    source.fail(APP, new UnknownServiceException(APP, "app deleted"));
+    for (int i = 0; i < 3; i++) {
+      ticker.advance(Duration.ofSeconds(31));
+      resolver.runMaintenance();
+    }
+    assertThrows(UnknownServiceException.class, () -> resolver.pick(APP));
+    assertTrue(source.forgotten.contains(APP));
+  }
+
+  @Test
+  void zeroGraceDropsAtTheFirstUnknownAnswer() {
+    source.answer(APP, instances(APP, 1));
+    build(ServiceResolver.builder().source(source).unknownServiceGrace(Duration.ZERO));
     resolver.pick(APP);
     source.fail(APP, new UnknownServiceException(APP, "app deleted"));
     ticker.advance(Duration.ofSeconds(31));
