@@ -12,7 +12,6 @@ import static dev.lodestar.discovery.marathon.MarathonSourceContractTest.endpoin
 import static dev.lodestar.discovery.marathon.RecordingListener.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
@@ -121,7 +120,9 @@ class FailoverTest {
         Instance picked1 = resolver.pick("/nginx-green");
         assertNotEquals(T1, picked1.instanceId());
       }
-      assertTrue(b.requests.contains(ALL_PATH), "the new connection was followed by a resync");
+      // The resync runs on the source's own thread, independently of the event: wait for it.
+      await("the new connection was followed by a resync",
+          () -> b.requests.contains(ALL_PATH));
     }
   }
 }
