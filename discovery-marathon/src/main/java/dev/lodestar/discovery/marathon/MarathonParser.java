@@ -174,20 +174,7 @@ final class MarathonParser {
           if (t == JsonToken.START_ARRAY) {
             portDefinitions = new ArrayList<>();
             while (nextObject(p)) {
-              String slotName = null;
-              int port = 0;
-              while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String f = p.currentName();
-                JsonToken v = p.nextToken();
-                if (f.equals("name") && v == JsonToken.VALUE_STRING) {
-                  slotName = p.getText();
-                } else if (f.equals("port") && v == JsonToken.VALUE_NUMBER_INT) {
-                  port = p.getIntValue();
-                } else {
-                  p.skipChildren();
-                }
-              }
-              portDefinitions.add(new PortSlot(slotName, port, true, 0));
+              portDefinitions.add(namedPort(p, "port", true));
             }
           } else {
             p.skipChildren();
@@ -272,20 +259,7 @@ final class MarathonParser {
             if (d.equals("ports") && dv == JsonToken.START_ARRAY) {
               legacyDiscoveryPorts = new ArrayList<>();
               while (nextObject(p)) {
-                String slotName = null;
-                int number = 0;
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                  String pf = p.currentName();
-                  JsonToken pv = p.nextToken();
-                  if (pf.equals("name") && pv == JsonToken.VALUE_STRING) {
-                    slotName = p.getText();
-                  } else if (pf.equals("number") && pv == JsonToken.VALUE_NUMBER_INT) {
-                    number = p.getIntValue();
-                  } else {
-                    p.skipChildren();
-                  }
-                }
-                legacyDiscoveryPorts.add(new PortSlot(slotName, 0, false, number));
+                legacyDiscoveryPorts.add(namedPort(p, "number", false));
               }
             } else {
               p.skipChildren();
@@ -463,6 +437,29 @@ final class MarathonParser {
    * Advances to the next object element of the current array, skipping non-object elements;
    * returns false at the end of the array.
    */
+  /**
+   * Reads one {@code {"name": ..., <numberField>: ...}} port object: a {@code portDefinitions}
+   * entry (a host port) or a legacy {@code ipAddress.discovery.ports} entry (a container port).
+   */
+  private static PortSlot namedPort(JsonParser p, String numberField, boolean hostPort)
+      throws IOException {
+    String slotName = null;
+    int number = 0;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      JsonToken v = p.nextToken();
+      if (f.equals("name") && v == JsonToken.VALUE_STRING) {
+        slotName = p.getText();
+      } else if (f.equals(numberField) && v == JsonToken.VALUE_NUMBER_INT) {
+        number = p.getIntValue();
+      } else {
+        p.skipChildren();
+      }
+    }
+    return hostPort ? new PortSlot(slotName, number, true, 0)
+        : new PortSlot(slotName, 0, false, number);
+  }
+
   private static boolean nextObject(JsonParser p) throws IOException {
     JsonToken t;
     while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
