@@ -302,13 +302,13 @@ final class ServiceHolder {
   /** A consistent view of every instance, for {@link ServiceStatus}. */
   synchronized List<InstanceStatus> instanceStatuses(long now) {
     ServiceState s = state;
-    Set<String> routableIds = new HashSet<>();
     List<InstanceStatus> result = new ArrayList<>();
     for (Instance instance : s.snapshot.instances()) {
       InstanceStats st = stats.get(instance.instanceId());
       boolean ejected = st.ejected && now - st.ejectedUntilNanos < 0;
-      boolean routable = !ejected && s.picker != null
-          && (s.panic || instance.health().isRoutable());
+      // In panic mode the picker routes over every instance, ejected or not.
+      boolean routable = s.picker != null
+          && (s.panic || (!ejected && instance.health().isRoutable()));
       result.add(new InstanceStatus(instance, routable,
           ejected ? Duration.ofNanos(st.ejectedUntilNanos - now) : null, st.onTrial,
           st.inFlight.get(), Duration.ofNanos((long) st.latencyEstimateNanos()),
