@@ -1,5 +1,6 @@
 package dev.lodestar.benchmarks.load;
 
+import dev.lodestar.benchmarks.FakeMarathon;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ResolverListener;
 import dev.lodestar.discovery.ServiceResolver;

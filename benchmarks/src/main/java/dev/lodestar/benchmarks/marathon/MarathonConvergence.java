@@ -1,25 +1,14 @@
 package dev.lodestar.benchmarks.marathon;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.lodestar.benchmarks.FakeMarathon;
+import dev.lodestar.benchmarks.FakeMarathon.Task;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.marathon.MarathonSource;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,97 +38,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MarathonConvergence {
   static final int DEFAULT_POLL_S = 30;
 
-  private final HttpServer server;
-  private final Map<String, String> apps = new ConcurrentHashMap<>();
-  private final List<BlockingQueue<byte[]>> streams = new CopyOnWriteArrayList<>();
+  private final FakeMarathon marathon;
   private final AtomicInteger taskSeq = new AtomicInteger();
 
   private MarathonConvergence() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setExecutor(Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "fake-marathon");
-      t.setDaemon(true);
-      return t;
-    }));
-    server.createContext("/", this::handle);
-    server.start();
+    marathon = new FakeMarathon();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return marathon.url();
   }
 
-  /** Sets the tasks of app {@code id} (ids and ports) as Marathon would list them. */
+  /** Sets the tasks of app {@code id} (running, one port each) as Marathon would list them. */
   private void setTasks(String id, List<String> taskIds) {
-    StringBuilder sb = new StringBuilder("{\"id\":\"").append(id).append("\",\"instances\":")
-        .append(taskIds.size()).append(",\"portDefinitions\":[{\"port\":10000,\"name\":\"http\"}]"
-        + ",\"healthChecks\":[],\"tasks\":[");
-    for (int i = 0; i < taskIds.size(); i++) {
-      String t = taskIds.get(i);
-      int port = 31000 + Integer.parseInt(t.substring(t.lastIndexOf('-') + 1)) % 1000;
-      sb.append(i == 0 ? "" : ",").append("{\"id\":\"").append(t).append("\",\"appId\":\"")
-          .append(id).append("\",\"host\":\"127.0.0.1\",\"ports\":[").append(port)
-          .append("],\"state\":\"TASK_RUNNING\"}");
+    List<Task> tasks = new ArrayList<>();
+    for (String t : taskIds) {
+      tasks.add(new Task(t, portOf(t), "TASK_RUNNING"));
     }
-    apps.put(id, sb.append("]}").toString());
+    marathon.setTasks(id, tasks);
+  }
+
+  private static int portOf(String taskId) {
+    return 31000 + Integer.parseInt(taskId.substring(taskId.lastIndexOf('-') + 1)) % 1000;
   }
 
   private String newTaskId(String app) {
     return app.substring(1) + ".task-" + taskSeq.incrementAndGet();
-  }
-
-  private void emit(String type, String json) {
-    byte[] b = ("event: " + type + "\r\ndata: " + json + "\r\n\r\n")
-        .getBytes(StandardCharsets.UTF_8);
-    for (BlockingQueue<byte[]> q : streams) {
-      q.add(b);
-    }
-  }
-
-  private void handle(HttpExchange ex) throws IOException {
-    try {
-      String path = ex.getRequestURI().getPath();
-      if (path.equals("/v2/events")) {
-        stream(ex);
-        return;
-      }
-      String body;
-      if (path.equals("/v2/apps")) {
-        body = "{\"apps\":[" + String.join(",", apps.values()) + "]}";
-      } else {
-        String app = apps.get(path.substring("/v2/apps".length()));
-        if (app == null) {
-          ex.sendResponseHeaders(404, -1);
-          return;
-        }
-        body = "{\"app\":" + app + "}";
-      }
-      byte[] b = body.getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().add("Content-Type", "application/json");
-      ex.sendResponseHeaders(200, b.length);
-      ex.getResponseBody().write(b);
-    } finally {
-      ex.close();
-    }
-  }
-
-  private void stream(HttpExchange ex) throws IOException {
-    BlockingQueue<byte[]> q = new LinkedBlockingQueue<>();
-    ex.getResponseHeaders().add("Content-Type", "text/event-stream");
-    ex.sendResponseHeaders(200, 0);
-    OutputStream out = ex.getResponseBody();
-    streams.add(q);
-    try {
-      while (true) {
-        byte[] chunk = q.poll(5, TimeUnit.SECONDS);
-        out.write(chunk == null ? "\r\n".getBytes(StandardCharsets.US_ASCII) : chunk);
-        out.flush();
-      }
-    } catch (InterruptedException | IOException e) {
-      // client gone or shutting down
-    } finally {
-      streams.remove(q);
-    }
   }
 
   private static boolean avoids(ServiceResolver r, String app, String victim, int picks) {
@@ -168,16 +92,14 @@ public final class MarathonConvergence {
     long[] nanos = new long[trials];
     try (ServiceResolver resolver = ServiceResolver.builder().source(source).build()) {
       resolver.pick(app);
-      while (streams.isEmpty()) {
+      while (marathon.streamClients() == 0) {
         Thread.sleep(10);
       }
       for (int i = 0; i < trials + 10; i++) {
         String victim = tasks.remove(ThreadLocalRandom.current().nextInt(tasks.size()));
         setTasks(app, tasks);
         long t0 = System.nanoTime();
-        emit("status_update_event", "{\"eventType\":\"status_update_event\",\"taskId\":\""
-            + victim + "\",\"taskStatus\":\"TASK_KILLED\",\"appId\":\"" + app
-            + "\",\"host\":\"127.0.0.1\",\"ports\":[31000]}");
+        marathon.emitStatusUpdate(app, new Task(victim, portOf(victim), "TASK_KILLED"));
         while (!avoids(resolver, app, victim, 3)) {
           // Yield rather than spin: on two cores a spinning picker would starve the event path.
           Thread.yield();
@@ -189,8 +111,7 @@ public final class MarathonConvergence {
         String fresh = newTaskId(app);
         tasks.add(fresh);
         setTasks(app, tasks);
-        emit("status_update_event", "{\"eventType\":\"status_update_event\",\"taskId\":\""
-            + fresh + "\",\"taskStatus\":\"TASK_RUNNING\",\"appId\":\"" + app + "\"}");
+        marathon.emitStatusUpdate(app, new Task(fresh, portOf(fresh), "TASK_RUNNING"));
         while (!routes(resolver, app, fresh)) {
           Thread.sleep(1);
         }
@@ -257,7 +178,7 @@ public final class MarathonConvergence {
     System.out.printf("%s: %d trials, p50 %s, p90 %s, p99 %s, max %s%n", mode, nanos.length,
         ms(nanos[nanos.length / 2]), ms(nanos[(int) Math.ceil(nanos.length * 0.9) - 1]),
         ms(nanos[(int) Math.ceil(nanos.length * 0.99) - 1]), ms(nanos[nanos.length - 1]));
-    bench.server.stop(0);
+    bench.marathon.close();
     System.exit(0);
   }
 }

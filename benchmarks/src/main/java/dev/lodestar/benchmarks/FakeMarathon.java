@@ -1,4 +1,4 @@
-package dev.lodestar.benchmarks.load;
+package dev.lodestar.benchmarks;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,14 +20,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A loopback stand-in for Marathon: {@code GET /v2/apps/{id}}, {@code GET /v2/apps} (tasks
  * embedded) and the {@code /v2/events} server-sent-event stream, enough for a real {@code
- * MarathonSource}. The same approach as {@code benchmarks.marathon.MarathonConvergence}, with
- * task states and ports set per task so the churn scenario can route to real servers.
+ * MarathonSource}, with task states and ports set per task. Shared by the convergence program
+ * ({@code marathon.MarathonConvergence}) and the churn load scenario ({@code
+ * load.LoadScenarios}).
  *
  * <p>Thread safety: safe for concurrent use.
  */
-final class FakeMarathon implements AutoCloseable {
+public final class FakeMarathon implements AutoCloseable {
   /** One task as the REST answer lists it. */
-  record Task(String id, int port, String state) {}
+  public record Task(String id, int port, String state) {}
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -35,7 +36,7 @@ final class FakeMarathon implements AutoCloseable {
   private final List<BlockingQueue<byte[]>> streams = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
-  FakeMarathon() throws IOException {
+  public FakeMarathon() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "fake-marathon");
@@ -47,17 +48,17 @@ final class FakeMarathon implements AutoCloseable {
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** Number of connected event-stream clients. */
-  int streamClients() {
+  public int streamClients() {
     return streams.size();
   }
 
   /** Sets what the REST API lists for app {@code appId} (no health checks, one port). */
-  void setTasks(String appId, List<Task> tasks) {
+  public void setTasks(String appId, List<Task> tasks) {
     StringBuilder sb = new StringBuilder("{\"id\":\"").append(appId).append("\",\"instances\":")
         .append(tasks.size()).append(",\"portDefinitions\":[{\"port\":10000,\"name\":\"http\"}]"
             + ",\"healthChecks\":[],\"tasks\":[");
@@ -71,7 +72,7 @@ final class FakeMarathon implements AutoCloseable {
   }
 
   /** Writes a {@code status_update_event} for one task to every connected stream. */
-  void emitStatusUpdate(String appId, Task task) {
+  public void emitStatusUpdate(String appId, Task task) {
     emit("status_update_event", "{\"eventType\":\"status_update_event\",\"taskId\":\""
         + task.id() + "\",\"taskStatus\":\"" + task.state() + "\",\"appId\":\"" + appId
         + "\",\"host\":\"127.0.0.1\",\"ports\":[" + task.port() + "]}");
