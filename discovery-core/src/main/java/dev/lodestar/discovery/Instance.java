@@ -193,6 +193,9 @@ public final class Instance {
     private final int port;
     private Map<String, Integer> namedPorts = Map.of();
     private Map<String, String> labels = Map.of();
+    /** Whether the maps above are this builder's own mutable copies (else shared immutables). */
+    private boolean ownsNamedPorts;
+    private boolean ownsLabels;
     private String zone;
     private String region;
     private HealthStatus health = HealthStatus.UNKNOWN;
@@ -210,9 +213,13 @@ public final class Instance {
 
     /** Adds a named port. @throws IllegalArgumentException if the port is out of 1..65535 */
     public Builder namedPort(String name, int port) {
-      Map<String, Integer> copy = new LinkedHashMap<>(namedPorts);
-      copy.put(requireNonBlank(name, "name"), requirePort(port, "port " + name));
-      namedPorts = copy;
+      requireNonBlank(name, "name");
+      requirePort(port, "port " + name);
+      if (!ownsNamedPorts) {
+        namedPorts = new LinkedHashMap<>(namedPorts);
+        ownsNamedPorts = true;
+      }
+      namedPorts.put(name, port);
       return this;
     }
 
@@ -226,19 +233,24 @@ public final class Instance {
     public Builder labels(Map<String, String> labels) {
       if (this.labels.isEmpty()) {
         this.labels = Map.copyOf(labels); // the same object when labels is already immutable
+        ownsLabels = false;
       } else {
-        Map<String, String> copy = new LinkedHashMap<>(this.labels);
-        copy.putAll(labels);
-        this.labels = Map.copyOf(copy);
+        for (Map.Entry<String, String> e : labels.entrySet()) {
+          label(e.getKey(), e.getValue());
+        }
       }
       return this;
     }
 
     /** Adds one label. */
     public Builder label(String key, String value) {
-      Map<String, String> copy = new LinkedHashMap<>(labels);
-      copy.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
-      labels = copy;
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+      if (!ownsLabels) {
+        labels = new LinkedHashMap<>(labels);
+        ownsLabels = true;
+      }
+      labels.put(key, value);
       return this;
     }
 

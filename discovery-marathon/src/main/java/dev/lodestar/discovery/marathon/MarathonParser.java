@@ -9,7 +9,6 @@ import dev.lodestar.discovery.marathon.MarathonApp.PortSlot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -549,7 +548,8 @@ final class MarathonParser {
         p.skipChildren();
       }
     }
-    return out == null ? Map.of() : Collections.unmodifiableMap(out);
+    // Immutable (Map.copyOf), so every Instance of the app shares it instead of copying it.
+    return out == null ? Map.of() : Map.copyOf(out);
   }
 
   private static String text(JsonParser p, JsonToken t, String field) throws IOException {
