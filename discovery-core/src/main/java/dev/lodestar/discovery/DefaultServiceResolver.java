@@ -170,13 +170,27 @@ final class DefaultServiceResolver implements ServiceResolver {
     }).call();
   }
 
-  /** Picks again (a bounded number of times) when the pick lands on an instance already tried. */
+  /**
+   * Picks with the strategy, again a few times if the pick lands on an instance already tried,
+   * and then takes the first untried endpoint of the picker's set, so a retry goes to a different
+   * instance whenever one is routable.
+   */
   private Selection selectAvoiding(String serviceId, List<Instance> tried) {
     ServiceHolder holder = holder(serviceId);
     Endpoint endpoint = holder.pick(null);
-    int routable = holder.state().routable;
-    for (int i = 0; i < 2 * routable && tried.contains(endpoint.instance()); i++) {
-      endpoint = holder.pick(null);
+    if (tried.contains(endpoint.instance())) {
+      List<Endpoint> candidates = holder.state().endpoints;
+      for (int i = 0; i < candidates.size() && tried.contains(endpoint.instance()); i++) {
+        endpoint = holder.pick(null);
+      }
+      if (tried.contains(endpoint.instance())) {
+        for (Endpoint candidate : candidates) {
+          if (!tried.contains(candidate.instance())) {
+            endpoint = candidate;
+            break;
+          }
+        }
+      }
     }
     return track(holder, endpoint);
   }

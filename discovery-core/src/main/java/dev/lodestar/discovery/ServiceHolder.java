@@ -197,7 +197,8 @@ final class ServiceHolder {
     Picker picker = chosen.isEmpty()
         ? null
         : strategy.newPicker(chosen, previous == null ? null : previous.picker);
-    state = new ServiceState(snapshot, picker, routable.size(), ejected, panic, reason, rebuildAt);
+    state = new ServiceState(snapshot, picker, picker == null ? List.of() : chosen,
+        routable.size(), ejected, panic, reason, rebuildAt);
   }
 
   private static int countUnhealthy(List<Instance> instances) {

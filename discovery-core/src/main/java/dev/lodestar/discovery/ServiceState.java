@@ -1,6 +1,8 @@
 package dev.lodestar.discovery;
 
+import dev.lodestar.discovery.balance.Endpoint;
 import dev.lodestar.discovery.balance.Picker;
+import java.util.List;
 
 /**
  * One immutable routing state of a service: the snapshot, the picker built from its routable
@@ -10,6 +12,8 @@ import dev.lodestar.discovery.balance.Picker;
 final class ServiceState {
   final ServiceSnapshot snapshot;
   final Picker picker;
+  /** What the picker chooses from (empty when the picker is null). */
+  final List<Endpoint> endpoints;
   final int routable;
   final int ejected;
   final boolean panic;
@@ -18,10 +22,11 @@ final class ServiceState {
   final long rebuildAtNanos;
 
   ServiceState(
-      ServiceSnapshot snapshot, Picker picker, int routable, int ejected, boolean panic,
-      String unavailableReason, long rebuildAtNanos) {
+      ServiceSnapshot snapshot, Picker picker, List<Endpoint> endpoints, int routable, int ejected,
+      boolean panic, String unavailableReason, long rebuildAtNanos) {
     this.snapshot = snapshot;
     this.picker = picker;
+    this.endpoints = List.copyOf(endpoints);
     this.routable = routable;
     this.ejected = ejected;
     this.panic = panic;
