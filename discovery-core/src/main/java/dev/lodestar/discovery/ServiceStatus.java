@@ -68,7 +68,11 @@ public final class ServiceStatus {
     return age;
   }
 
-  /** Instances the current picker may choose (healthy, not ejected). */
+  /**
+   * Instances that are routable on their own merits: not unhealthy by the source and not ejected.
+   * In {@link #panic() panic mode} the picker also chooses the others; {@link
+   * InstanceStatus#routable()} says per instance what the picker really uses.
+   */
   public int routableInstances() {
     return routable;
   }
