@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a real authoritative DNS server (NSD, from Debian's packages) on 127.0.0.1:15353 that
-# serves zone "mesos." generated from the shared Mesos-DNS fixtures: the complete record set of
+# serves zone "mesos." generated from the Mesos-DNS fixtures in testdata/: the complete record set of
 # mesos-dns-axfr.json plus the SRV and A records of the 40-task state
 # (state-marathon-40-web-prod-tasks.json, 80 SRV records for _web-prod._tcp.marathon.mesos.).
 # discovery-dns's *IT tests run against it when LODESTAR_DNS_SERVER=127.0.0.1:15353 is set.
@@ -10,12 +10,12 @@
 # discovery-dns/src/test/java/dev/lodestar/discovery/dns/MesosDnsFixtures.java, which uses the JDK
 # only and runs with the source launcher, before anything is built).
 #
-# Environment: LODESTAR_SHARED (default: <repo>/../shared), LODESTAR_DNS_PORT (default 15353),
+# Environment: LODESTAR_DNS_PORT (default 15353),
 # LODESTAR_DNS_DIR (working directory, default /tmp/lodestar-dns).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-shared="${LODESTAR_SHARED:-$repo/../shared}"
+testdata="$repo/testdata"
 port="${LODESTAR_DNS_PORT:-15353}"
 dir="${LODESTAR_DNS_DIR:-/tmp/lodestar-dns}"
 export DEBIAN_FRONTEND=noninteractive
@@ -30,8 +30,8 @@ if ! command -v java >/dev/null 2>&1; then
   log "java not found: a JDK 17+ is needed to generate the zone"
   exit 1
 fi
-if [ ! -f "$shared/fixtures/mesos-dns/mesos-dns-axfr.json" ]; then
-  log "fixtures not found under $shared (set LODESTAR_SHARED)"
+if [ ! -f "$testdata/mesos-dns/mesos-dns-axfr.json" ]; then
+  log "fixtures not found under $testdata"
   exit 1
 fi
 
@@ -58,7 +58,7 @@ fi
 
 # 3. Zone and configuration.
 java "$repo/discovery-dns/src/test/java/dev/lodestar/discovery/dns/MesosDnsFixtures.java" \
-  "$shared" "$dir/mesos.zone"
+  "$testdata" "$dir/mesos.zone"
 nsd-checkzone mesos "$dir/mesos.zone" >&2
 
 cat >"$dir/nsd.conf" <<CONF

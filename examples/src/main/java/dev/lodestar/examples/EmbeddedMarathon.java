@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Marathon-compatible server on loopback, for the demo and the example tests: one app with an
  * HTTP health check, its tasks in the REST shapes of Marathon 1.5+ ({@code GET
- * /v2/apps/{id}?embed=app.tasks} and {@code GET /v2/apps?embed=apps.tasks}, as in the shared
+ * /v2/apps/{id}?embed=app.tasks} and {@code GET /v2/apps?embed=apps.tasks}, as in the
  * fixtures) and the {@code /v2/events} stream ({@code event:}/{@code data:} lines, CRLF, an {@code
  * event_stream_attached} first, a bare CRLF heartbeat every second). Every other path is 404.
  *

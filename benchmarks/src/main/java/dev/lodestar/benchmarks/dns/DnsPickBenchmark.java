@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <p>Run from the repository root (needs discovery-dns's test-jar on the class path, see {@link
  * InProcessDnsServer}): {@code java -jar benchmarks/target/benchmarks.jar 'dns.DnsPickBenchmark'
- * -f 1 -wi 3 -i 5 -prof gc -jvmArgsAppend -Dlodestar.shared=../shared}
+ * -f 1 -wi 3 -i 5 -prof gc -jvmArgsAppend -Dlodestar.testdata=testdata}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Starts discovery-dns's in-process test server ({@code TestDnsServer}, Mesos-DNS behaviour
- * including the 512-byte UDP cut) serving the shared fixtures: {@code mesos-dns-axfr.json} plus the
+ * including the 512-byte UDP cut) serving the fixtures in testdata/: {@code mesos-dns-axfr.json} plus the
  * 40-task state. The server lives in discovery-dns's test-jar, which must be on the benchmark's
  * class path; it is reached reflectively so that this module compiles without it.
  *

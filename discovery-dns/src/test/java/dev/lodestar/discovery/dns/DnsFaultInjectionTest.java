@@ -42,7 +42,7 @@ import org.xbill.DNS.Rcode;
 
 /**
  * Fault injection for the DNS backend: a {@link ServiceResolver} over {@link MesosDnsSource} over
- * {@link TestDnsServer} on loopback, serving the shared Mesos-DNS fixtures, with each fault of
+ * {@link TestDnsServer} on loopback, serving the Mesos-DNS fixtures in testdata/, with each fault of
  * issue 7 switched on and off while a caller keeps picking.
  *
  * <p>With a good snapshot cached, every fault must leave picks answered from it (no failed pick),

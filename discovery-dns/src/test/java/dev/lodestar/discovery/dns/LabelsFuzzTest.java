@@ -19,7 +19,7 @@ import org.xbill.DNS.TextParseException;
  *
  * <p>Without {@code JAZZER_FUZZ} only the seed corpus in {@code
  * src/test/resources/dev/lodestar/discovery/dns/LabelsFuzzTestInputs/} runs (task, framework and
- * port names taken from the shared Mesos-DNS and Marathon fixtures); {@code docs/fuzzing.md} has
+ * port names taken from the Mesos-DNS and Marathon fixtures in testdata/); {@code docs/fuzzing.md} has
  * the command for a long run.
  *
  * <p>What no input may break: a mangled label only has {@code [a-z0-9-]}, fits its length limit

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads the shared Mesos-DNS fixtures into DNS records, as zone-file text.
+ * Reads the Mesos-DNS fixtures in {@code testdata/} into DNS records, as zone-file text.
  *
  * <p>Two kinds of records: the complete record set a real Mesos-DNS produced ({@code
  * mesos-dns-axfr.json}), and records derived from a Mesos master state file the way Mesos-DNS
@@ -27,7 +27,7 @@ import java.util.Set;
  * answers.
  *
  * <p>This file uses the JDK only, so that {@code .ci/dns-server.sh} can run it with the source
- * launcher ({@code java MesosDnsFixtures.java <shared-dir> <zone-file>}) before anything is built.
+ * launcher ({@code java MesosDnsFixtures.java <testdata-dir> <zone-file>}) before anything is built.
  * That is also why it carries its own small JSON reader.
  */
 public final class MesosDnsFixtures {
@@ -44,16 +44,16 @@ public final class MesosDnsFixtures {
     }
   }
 
-  /** The shared folder: system property {@code lodestar.shared}, else {@code ../../shared}. */
-  public static Path shared() {
-    String property = System.getProperty("lodestar.shared");
-    Path path = property != null ? Paths.get(property) : Paths.get("..", "..", "shared");
+  /** The repository's {@code testdata/}: system property {@code lodestar.testdata}, else {@code ../testdata}. */
+  public static Path testdata() {
+    String property = System.getProperty("lodestar.testdata");
+    Path path = property != null ? Paths.get(property) : Paths.get("..", "testdata");
     return path.toAbsolutePath().normalize();
   }
 
   /** A file in {@code fixtures/mesos-dns}. */
   public static Path fixture(String file) {
-    return shared().resolve("fixtures").resolve("mesos-dns").resolve(file);
+    return testdata().resolve("mesos-dns").resolve(file);
   }
 
   /** The A, AAAA and SRV records of a {@code /v1/axfr} document. */
@@ -145,17 +145,17 @@ public final class MesosDnsFixtures {
   }
 
   /** The record set the integration tests expect from a real server: axfr plus the 40 tasks. */
-  public static List<Rr> integrationRecords(Path shared) throws IOException {
-    Path dir = shared.resolve("fixtures").resolve("mesos-dns");
+  public static List<Rr> integrationRecords(Path testdata) throws IOException {
+    Path dir = testdata.resolve("mesos-dns");
     Set<Rr> all = new LinkedHashSet<>(axfrRecords(dir.resolve("mesos-dns-axfr.json")));
     all.addAll(stateRecords(dir.resolve("state-marathon-40-web-prod-tasks.json")));
     return new ArrayList<>(all);
   }
 
-  /** Writes the integration zone: {@code java MesosDnsFixtures.java <shared-dir> <zone-file>}. */
+  /** Writes the integration zone: {@code java MesosDnsFixtures.java <testdata-dir> <zone-file>}. */
   public static void main(String[] args) throws IOException {
     if (args.length != 2) {
-      System.err.println("usage: java MesosDnsFixtures.java <shared-dir> <zone-file>");
+      System.err.println("usage: java MesosDnsFixtures.java <testdata-dir> <zone-file>");
       System.exit(2);
     }
     String zone = zoneFile(integrationRecords(Paths.get(args[0])));

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.xbill.DNS.Rcode;
 
-/** {@link MesosDnsSource} against {@link TestDnsServer} serving the shared fixtures unchanged. */
+/** {@link MesosDnsSource} against {@link TestDnsServer} serving the fixtures in testdata/ unchanged. */
 class MesosDnsSourceTest {
   private static TestDnsServer server;
   private static List<MesosDnsFixtures.Rr> axfr;

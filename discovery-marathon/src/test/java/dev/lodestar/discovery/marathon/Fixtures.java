@@ -6,24 +6,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Finds and reads the shared, read-only fixture files. */
+/** Finds and reads the upstream fixture files copied into the repository's {@code testdata/}. */
 final class Fixtures {
   private Fixtures() {}
 
-  /** The shared folder: system property {@code lodestar.shared}, else {@code ../../shared}. */
-  static Path shared() {
-    String prop = System.getProperty("lodestar.shared");
-    Path p = prop != null ? Path.of(prop) : Path.of("..", "..", "shared");
-    if (!Files.isDirectory(p.resolve("fixtures"))) {
-      throw new IllegalStateException("shared fixtures not found at " + p.toAbsolutePath());
+  /** The repository's {@code testdata/}: system property {@code lodestar.testdata}, else {@code ../testdata}. */
+  static Path testdata() {
+    String prop = System.getProperty("lodestar.testdata");
+    Path p = prop != null ? Path.of(prop) : Path.of("..", "testdata");
+    if (!Files.isDirectory(p.resolve("marathon"))) {
+      throw new IllegalStateException("testdata not found at " + p.toAbsolutePath());
     }
     return p;
   }
 
-  /** The bytes of {@code fixtures/<relative>}, unchanged. */
+  /** The bytes of {@code testdata/<relative>}, unchanged. */
   static byte[] bytes(String relative) {
     try {
-      return Files.readAllBytes(shared().resolve("fixtures").resolve(relative));
+      return Files.readAllBytes(testdata().resolve(relative));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Fault injection for the Marathon backend: a {@link ServiceResolver} over {@link MarathonSource}
- * over {@link FakeMarathon} (JDK HTTP server on loopback, serving the shared fixtures), with a
+ * over {@link FakeMarathon} (JDK HTTP server on loopback, serving the fixtures in testdata/), with a
  * {@link FaultProxy} in front of it for the network faults, while a caller keeps picking.
  *
  * <p>REST faults: with a good snapshot cached, no pick may fail; the resolver logs the fault once

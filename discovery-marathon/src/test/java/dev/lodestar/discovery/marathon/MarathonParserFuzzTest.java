@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <p>Without {@code JAZZER_FUZZ} only the seed corpus in {@code
  * src/test/resources/dev/lodestar/discovery/marathon/MarathonParserFuzzTestInputs/} runs: the
- * shared Marathon and marathon-lb JSON fixtures, copied byte for byte. {@code docs/fuzzing.md} has
+ * Marathon and marathon-lb JSON fixtures in testdata/, copied byte for byte. {@code docs/fuzzing.md} has
  * the command for a long run.
  *
  * <p>What no input may break: the parser returns a document or throws {@link IOException} (its
