@@ -1,0 +1,36 @@
+package dev.lodestar.discovery.spring;
+
+import dev.lodestar.discovery.ServiceResolver;
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.loadbalancer.core.ReactorLoadBalancer;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * The per-client configuration that Spring Cloud LoadBalancer's child contexts get from {@link
+ * LodestarAutoConfiguration}: a {@link LodestarLoadBalancer} for the client's service id, over the
+ * application's {@link ServiceResolver}, and a {@link LodestarServiceInstanceListSupplier}. Not a component to scan; it is named in {@code
+ * @LoadBalancerClients(defaultConfiguration = ...)}.
+ */
+@Configuration(proxyBeanMethods = false)
+public class LodestarLoadBalancerConfiguration {
+
+  /** The load balancer of one load-balancer client context. */
+  @Bean
+  public ReactorLoadBalancer<ServiceInstance> lodestarLoadBalancer(
+      Environment environment, ServiceResolver resolver, ServiceIdMapper ids) {
+    String name = LoadBalancerClientFactory.getName(environment);
+    return new LodestarLoadBalancer(name, resolver, ids);
+  }
+
+  /** The instance list of one load-balancer client context, from Lodestar. */
+  @Bean
+  public ServiceInstanceListSupplier lodestarServiceInstanceListSupplier(
+      Environment environment, LodestarDiscoveryClient discovery) {
+    return new LodestarServiceInstanceListSupplier(
+        LoadBalancerClientFactory.getName(environment), discovery);
+  }
+}

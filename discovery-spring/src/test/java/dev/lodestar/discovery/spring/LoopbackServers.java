@@ -1,0 +1,108 @@
+package dev.lodestar.discovery.spring;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Real HTTP servers on loopback for the tests: app instances and a minimal Marathon. */
+final class LoopbackServers {
+  private LoopbackServers() {}
+
+  /** An app instance: answers every request with its name and counts them. */
+  static final class Backend implements AutoCloseable {
+    final String name;
+    final AtomicInteger requests = new AtomicInteger();
+    private final HttpServer server;
+
+    Backend(String name) throws IOException {
+      this.name = name;
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/", ex -> {
+        requests.incrementAndGet();
+        send(ex, 200, name, "text/plain");
+      });
+      server.start();
+    }
+
+    int port() {
+      return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  /**
+   * A Marathon serving {@code GET /v2/apps/{id}} (Marathon 1.5+ shape, tasks embedded, every task
+   * healthy) for the apps it was given, 404 for any other app, and no event stream.
+   */
+  static final class Marathon implements AutoCloseable {
+    private final HttpServer server;
+    private final Map<String, List<Integer>> apps = new ConcurrentHashMap<>();
+
+    Marathon() throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/", this::handle);
+      server.start();
+    }
+
+    Marathon app(String appId, List<Integer> ports) {
+      apps.put(appId, List.copyOf(ports));
+      return this;
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+      String path = ex.getRequestURI().getPath();
+      String appId = path.startsWith("/v2/apps/") ? path.substring("/v2/apps".length()) : null;
+      List<Integer> ports = appId == null ? null : apps.get(appId);
+      if (ports == null) {
+        send(ex, 404, "{\"message\":\"App '" + appId + "' does not exist\"}", "application/json");
+        return;
+      }
+      send(ex, 200, "{\"app\":" + appJson(appId, ports) + "}", "application/json");
+    }
+
+    private static String appJson(String appId, List<Integer> ports) {
+      StringBuilder tasks = new StringBuilder();
+      for (int i = 0; i < ports.size(); i++) {
+        String taskId = appId.substring(1).replace('/', '_') + ".task-" + i;
+        tasks.append(i == 0 ? "" : ",")
+            .append("{\"id\":\"").append(taskId).append("\",\"appId\":\"").append(appId)
+            .append("\",\"host\":\"127.0.0.1\",\"ports\":[").append(ports.get(i))
+            .append("],\"state\":\"TASK_RUNNING\",\"startedAt\":\"2026-12-01T08:00:00.000Z\",")
+            .append("\"healthCheckResults\":[{\"alive\":true,\"consecutiveFailures\":0,")
+            .append("\"instanceId\":\"").append(taskId).append("\"}]}");
+      }
+      return "{\"id\":\"" + appId + "\",\"instances\":" + ports.size() + ","
+          + "\"portDefinitions\":[{\"port\":10000,\"protocol\":\"tcp\",\"name\":\"http\"}],"
+          + "\"healthChecks\":[{\"protocol\":\"HTTP\",\"path\":\"/\",\"portIndex\":0}],"
+          + "\"labels\":{\"team\":\"shop\"},\"tasks\":[" + tasks + "]}";
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  static void send(HttpExchange ex, int status, String body, String type) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", type);
+    ex.sendResponseHeaders(status, bytes.length);
+    ex.getResponseBody().write(bytes);
+    ex.close();
+  }
+}
