@@ -49,6 +49,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   private final int maxAttempts;
   private final long unknownServiceGraceNanos;
   private final ResolverListener listener;
+  private final ServiceWatchers watchers = new ServiceWatchers();
   private final boolean recordPicks;
   private final LongSupplier ticker;
   private final Executor executor;
@@ -87,6 +88,12 @@ final class DefaultServiceResolver implements ServiceResolver {
           if (holder != null && cause != RemovalCause.REPLACED) {
             if (holders.remove(id, holder)) {
               forget(id);
+            }
+            if (!closed && watchers.watched(id)) {
+              watchers.onError(id, cause == RemovalCause.EXPLICIT
+                  ? new UnknownServiceException(id, source.name() + " says it no longer exists")
+                  : new DiscoveryUnavailableException(id, "dropped from the cache ("
+                      + cause + "): no successful refresh within maxStaleness", null));
             }
             LOG.log(Level.DEBUG, () -> "dropped " + id + " from the cache (" + cause + ")");
           }
@@ -196,6 +203,93 @@ final class DefaultServiceResolver implements ServiceResolver {
   }
 
   @Override
+  public ServiceWatch watch(String serviceId, ServiceWatcher watcher) {
+    java.util.Objects.requireNonNull(serviceId, "serviceId");
+    java.util.Objects.requireNonNull(watcher, "watcher");
+    if (closed) {
+      throw new IllegalStateException("resolver is closed");
+    }
+    Watch watch = new Watch(serviceId, watcher);
+    watchers.add(serviceId, watch);
+    watch.refresh();
+    return watch;
+  }
+
+  /**
+   * One {@link #watch} registration. It stands between the resolver and the application's
+   * watcher so that a snapshot reaches the watcher once, whether it came from the first load that
+   * the watch triggered or from the initial delivery.
+   */
+  private final class Watch implements ServiceWatch, ServiceWatcher {
+    private final String serviceId;
+    private final ServiceWatcher watcher;
+    private final java.util.concurrent.atomic.AtomicBoolean cancelled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    private ServiceSnapshot delivered; // guarded by this
+
+    Watch(String serviceId, ServiceWatcher watcher) {
+      this.serviceId = serviceId;
+      this.watcher = watcher;
+    }
+
+    @Override
+    public void onSnapshot(ServiceSnapshot snapshot) {
+      synchronized (this) {
+        if (cancelled.get() || snapshot.equals(delivered)) {
+          return;
+        }
+        delivered = snapshot;
+      }
+      watcher.onSnapshot(snapshot);
+    }
+
+    @Override
+    public void onError(DiscoveryException error) {
+      synchronized (this) {
+        if (cancelled.get()) {
+          return;
+        }
+        delivered = null; // the next snapshot is news again
+      }
+      watcher.onError(error);
+    }
+
+    @Override
+    public void refresh() {
+      if (cancelled.get() || closed) {
+        return;
+      }
+      executor.execute(() -> {
+        if (cancelled.get() || closed) {
+          return;
+        }
+        ServiceSnapshot snapshot;
+        try {
+          snapshot = holder(serviceId).state().snapshot;
+        } catch (DiscoveryException e) {
+          Notify.run(() -> onError(e));
+          return;
+        } catch (IllegalStateException e) {
+          return; // closed meanwhile
+        }
+        Notify.run(() -> onSnapshot(snapshot));
+      });
+    }
+
+    @Override
+    public void close() {
+      if (cancelled.compareAndSet(false, true)) {
+        watchers.remove(serviceId, this);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "ServiceWatch[" + serviceId + "]";
+    }
+  }
+
+  @Override
   public List<Instance> instances(String serviceId) {
     return holder(serviceId).state().snapshot.instances();
   }
@@ -285,7 +379,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   private CompletableFuture<ServiceHolder> firstLoad(String serviceId) {
     return loadSnapshot(serviceId).thenApply(snapshot -> {
       ServiceHolder holder = new ServiceHolder(
-          serviceId, strategy, healthPolicy, ticker, listener, recordPicks);
+          serviceId, strategy, healthPolicy, ticker, listener, watchers, recordPicks);
       holder.apply(snapshot);
       holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
       holders.put(serviceId, holder);
@@ -407,7 +501,8 @@ final class DefaultServiceResolver implements ServiceResolver {
     }
     long now = ticker.getAsLong();
     for (ServiceHolder holder : holders.values()) {
-      if (holder.accessed) {
+      // A watched service counts as used: its watchers depend on its refreshes and pushes.
+      if (holder.accessed || watchers.watched(holder.serviceId)) {
         holder.accessed = false;
         cache.getIfPresent(holder.serviceId); // records the access
       }

@@ -31,6 +31,7 @@ final class ServiceHolder {
   private final HealthPolicy policy;
   private final LongSupplier ticker;
   final ResolverListener listener;
+  private final ServiceWatchers watchers;
   /** Pick counter, or null when picks are not recorded (the common case: nothing on the path). */
   private final LongAdder picks;
 
@@ -53,12 +54,14 @@ final class ServiceHolder {
   private final List<Runnable> deferred = new ArrayList<>(); // guarded by this
 
   ServiceHolder(String serviceId, LoadBalancingStrategy strategy, HealthPolicy policy,
-      LongSupplier ticker, ResolverListener listener, boolean recordPicks) {
+      LongSupplier ticker, ResolverListener listener, ServiceWatchers watchers,
+      boolean recordPicks) {
     this.serviceId = serviceId;
     this.strategy = strategy;
     this.policy = policy;
     this.ticker = ticker;
     this.listener = listener;
+    this.watchers = watchers;
     this.picks = recordPicks ? new LongAdder() : null;
   }
 
@@ -114,7 +117,10 @@ final class ServiceHolder {
           + " instances from " + snapshot.origin()));
     }
     rebuild(snapshot, now);
-    deferred.add(() -> Notify.run(() -> listener.onSnapshot(snapshot)));
+    deferred.add(() -> {
+      Notify.run(() -> listener.onSnapshot(snapshot));
+      watchers.onSnapshot(snapshot);
+    });
   }
 
   private void runDeferred() {

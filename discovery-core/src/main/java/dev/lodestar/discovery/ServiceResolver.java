@@ -92,6 +92,17 @@ public interface ServiceResolver extends AutoCloseable {
   <T> T call(String serviceId, CheckedFunction<Instance, T> call) throws Exception;
 
   /**
+   * Follows a service: {@code watcher} gets its current snapshot as soon as it is loaded (loading
+   * it now, asynchronously, if it is not cached), then every change the resolver applies, pushed
+   * or refreshed. For integrations that keep their own copy of the instances, such as a gRPC name
+   * resolver. A watched service does not idle-expire; close the watch to let it.
+   *
+   * @return the registration; {@link ServiceWatch#close()} ends it
+   * @throws IllegalStateException if the resolver is closed
+   */
+  ServiceWatch watch(String serviceId, ServiceWatcher watcher);
+
+  /**
    * All instances of the current snapshot, routable or not (see {@link Instance#health()}),
    * loading the service first if needed.
    *

@@ -1,0 +1,29 @@
+package dev.lodestar.discovery;
+
+/**
+ * Follows one service's snapshots; registered with {@link ServiceResolver#watch}. For integrations
+ * that keep their own view of the instances (a gRPC name resolver, a proxy's listener set) and
+ * want it pushed rather than polled.
+ *
+ * <p>Thread safety: callbacks come from the resolver's and the source's threads, one at a time per
+ * snapshot change but not from one fixed thread; implementations must be thread-safe, fast, and
+ * must not block. An exception thrown by a callback is logged and ignored.
+ */
+public interface ServiceWatcher {
+
+  /**
+   * The service's current snapshot: once when the watch starts (as soon as the service is
+   * loaded), then on every change the resolver applies (a push from the source or a refresh that
+   * found a difference). Unchanged refreshes are not reported.
+   */
+  void onSnapshot(ServiceSnapshot snapshot);
+
+  /**
+   * Discovery failed for the watched service: the first load failed (then the watch stays
+   * registered and {@link ServiceWatch#refresh()} tries again), or the source says the service no
+   * longer exists ({@link UnknownServiceException}, after the resolver's unknown-service grace).
+   * While a snapshot is cached, failed background refreshes are not reported: the last good
+   * snapshot stays in use.
+   */
+  void onError(DiscoveryException error);
+}
