@@ -1,0 +1,73 @@
+package dev.lodestar.discovery.grpc;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real gRPC server (grpc-netty) on loopback with one unary method, {@code lodestar.test.Echo/Who},
+ * that answers with the server's name. No protoc: the messages are UTF-8 strings.
+ */
+final class EchoServer implements AutoCloseable {
+  static final MethodDescriptor<String, String> WHO = MethodDescriptor.<String, String>newBuilder()
+      .setType(MethodDescriptor.MethodType.UNARY)
+      .setFullMethodName("lodestar.test.Echo/Who")
+      .setRequestMarshaller(new Utf8())
+      .setResponseMarshaller(new Utf8())
+      .build();
+
+  final String name;
+  final AtomicInteger calls = new AtomicInteger();
+  private final Server server;
+
+  EchoServer(String name) throws IOException {
+    this.name = name;
+    ServerServiceDefinition service = ServerServiceDefinition.builder("lodestar.test.Echo")
+        .addMethod(WHO, ServerCalls.asyncUnaryCall((request, response) -> {
+          calls.incrementAndGet();
+          response.onNext(name);
+          response.onCompleted();
+        }))
+        .build();
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(service)
+        .build()
+        .start();
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    server.shutdownNow();
+    server.awaitTermination(10, TimeUnit.SECONDS);
+  }
+
+  static final class Utf8 implements MethodDescriptor.Marshaller<String> {
+    @Override
+    public InputStream stream(String value) {
+      return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String parse(InputStream stream) {
+      try {
+        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
