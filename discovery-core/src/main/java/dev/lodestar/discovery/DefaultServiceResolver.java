@@ -500,14 +500,22 @@ final class DefaultServiceResolver implements ServiceResolver {
       return;
     }
     long now = ticker.getAsLong();
+    // A source that pushes every change needs no timer-driven reload (see ServiceSource).
+    boolean sourcePushes = source.keepsSnapshotsFresh();
     for (ServiceHolder holder : holders.values()) {
       // A watched service counts as used: its watchers depend on its refreshes and pushes.
       if (holder.accessed || watchers.watched(holder.serviceId)) {
         holder.accessed = false;
         cache.getIfPresent(holder.serviceId); // records the access
       }
-      if (now - holder.nextRefreshNanos >= 0) {
+      if (!sourcePushes && now - holder.nextRefreshNanos >= 0) {
         refresh(holder);
+      } else if (sourcePushes && holder.unknownSinceNanos != 0
+          && now - holder.unknownSinceNanos >= unknownServiceGraceNanos) {
+        String id = holder.serviceId;
+        LOG.log(Level.INFO, () -> id + " no longer exists according to " + source.name());
+        remove(id);
+        continue;
       }
       holder.tick(now);
     }
@@ -581,7 +589,12 @@ final class DefaultServiceResolver implements ServiceResolver {
       }
       ServiceHolder holder = holders.get(serviceId);
       if (holder != null) {
-        recordError(holder, error, ticker.getAsLong());
+        long now = ticker.getAsLong();
+        if (error instanceof UnknownServiceException && holder.unknownSinceNanos == 0) {
+          // Served until unknownServiceGrace ends (see runMaintenance), as for refreshes.
+          holder.unknownSinceNanos = now;
+        }
+        recordError(holder, error, now);
       }
     }
 

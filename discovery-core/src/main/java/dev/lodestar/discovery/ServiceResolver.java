@@ -188,7 +188,9 @@ public interface ServiceResolver extends AutoCloseable {
 
     /**
      * How often a used service is refreshed in the background (default 30 s). A snapshot's own
-     * {@link ServiceSnapshot#ttl() ttl} shortens it for that snapshot.
+     * {@link ServiceSnapshot#ttl() ttl} shortens it for that snapshot. Not used for a source that
+     * {@linkplain dev.lodestar.discovery.spi.ServiceSource#keepsSnapshotsFresh() keeps its
+     * snapshots fresh} by itself (Marathon with its event stream).
      *
      * @throws IllegalArgumentException if not positive
      */

@@ -154,6 +154,51 @@ class ResolverCachingTest {
   }
 
   @Test
+  void aSourceThatKeepsSnapshotsFreshIsNotPolled() {
+    source.answer(APP, instances(APP, 2));
+    source.keepsFresh = true;
+    build();
+    resolver.pick(APP);
+    for (int i = 0; i < 5; i++) {
+      ticker.advance(Duration.ofSeconds(31));
+      resolver.runMaintenance();
+      resolver.pick(APP);
+    }
+    assertEquals(1, source.loads.get(), "no timer-driven refresh for a pushing source");
+    source.listener.onSnapshot(ServiceSnapshot.of(APP, instances(APP, 3), "pushed"));
+    assertEquals(3, resolver.instances(APP).size());
+    source.listener.onResyncRequested();
+    assertEquals(2, source.loads.get(), "a requested resync still reloads");
+
+    source.keepsFresh = false; // e.g. its push path broke and it does not poll by itself
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals(3, source.loads.get(), "polled again once the source stops pushing");
+  }
+
+  @Test
+  void aPushedUnknownIsServedForTheGraceThenDropped() {
+    source.answer(APP, instances(APP, 2));
+    source.keepsFresh = true;
+    build(ServiceResolver.builder().source(source).unknownServiceGrace(Duration.ofSeconds(60)));
+    resolver.pick(APP);
+    source.listener.onError(APP, new UnknownServiceException(APP, "200 with no app"));
+    ticker.advance(Duration.ofSeconds(59));
+    resolver.runMaintenance();
+    assertEquals(2, resolver.instances(APP).size(), "served through the grace");
+    source.listener.onSnapshot(ServiceSnapshot.of(APP, instances(APP, 2), "pushed"));
+    ticker.advance(Duration.ofSeconds(59));
+    resolver.runMaintenance();
+    assertEquals(Set.of(APP), resolver.cachedServices(), "a snapshot ends the grace clock");
+
+    source.listener.onError(APP, new UnknownServiceException(APP, "404"));
+    ticker.advance(Duration.ofSeconds(61));
+    resolver.runMaintenance();
+    assertTrue(resolver.cachedServices().isEmpty(), "dropped once the grace is over");
+    assertEquals(List.of(APP), source.forgotten);
+  }
+
+  @Test
   void ttlShortensTheRefreshInterval() {
     source.answer(ServiceSnapshot.of(APP, instances(APP, 1), "dns", Duration.ofSeconds(4)));
     build();

@@ -21,6 +21,7 @@ class ScriptedSource implements ServiceSource {
   volatile boolean holdLoads;
   volatile SnapshotListener listener;
   volatile boolean closed;
+  volatile boolean keepsFresh;
   final List<String> forgotten = new CopyOnWriteArrayList<>();
 
   ScriptedSource answer(String serviceId, List<Instance> instances) {
@@ -67,6 +68,11 @@ class ScriptedSource implements ServiceSource {
   @Override
   public void start(SnapshotListener listener) {
     this.listener = listener;
+  }
+
+  @Override
+  public boolean keepsSnapshotsFresh() {
+    return keepsFresh;
   }
 
   @Override

@@ -50,6 +50,30 @@ public interface ServiceSource extends AutoCloseable {
   default void start(SnapshotListener listener) {}
 
   /**
+   * Whether this source keeps every service it loaded fresh by itself, pushing each change to the
+   * listener given to {@link #start(SnapshotListener)} (an event stream, or its own polling when
+   * the stream is down). When true, the resolver does not refresh services on its {@code
+   * refreshInterval} timer: it loads a service on first use, applies pushes, and reloads
+   * everything when the source calls {@link SnapshotListener#onResyncRequested()}. When false
+   * (the default), the resolver polls every cached service itself.
+   *
+   * <p>The resolver asks on every maintenance tick, so a source may change its answer at any
+   * time; a source whose push path breaks and that will not poll by itself should return false
+   * until it recovers. Must be cheap (a field read), must not block or throw.
+   *
+   * <p>A pushing source reports a service that no longer exists with {@link
+   * SnapshotListener#onError} and an {@link dev.lodestar.discovery.UnknownServiceException}; the
+   * resolver keeps serving it for its unknown-service grace and drops it if no snapshot arrives
+   * meanwhile ({@link SnapshotListener#onRemoved} drops it at once).
+   *
+   * <p>A pushing source that should also satisfy the resolver's {@code maxStaleness} pushes a
+   * snapshot (changed or not) more often than that bound, e.g. on its safety resync.
+   */
+  default boolean keepsSnapshotsFresh() {
+    return false;
+  }
+
+  /**
    * The resolver dropped the service from its cache (idle, removed or closed); the source may
    * stop tracking it, e.g. stop re-reading it on every resync. A later {@link #load} of the same
    * id starts tracking it again. Must not block or throw.
