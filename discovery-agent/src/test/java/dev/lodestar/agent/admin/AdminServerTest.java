@@ -1,0 +1,61 @@
+package dev.lodestar.agent.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdminServerTest {
+  private final HttpClient client = HttpClient.newHttpClient();
+
+  private HttpResponse<String> get(int port, String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void exactAndLongestPrefixRoutesAnswerAndUnknownPathsGet404() throws Exception {
+    try (AdminServer server = new AdminServer("127.0.0.1", 0)) {
+      server.route("/proxy", (ctx, req, path) ->
+          AdminServer.sendJson(ctx, req, HttpResponseStatus.OK, Map.of("listeners", 3)));
+      server.route("/v2/", (ctx, req, path) ->
+          AdminServer.sendText(ctx, req, HttpResponseStatus.OK, "v2 " + path.path()));
+      server.route("/v2/apps/", (ctx, req, path) ->
+          AdminServer.sendText(ctx, req, HttpResponseStatus.OK, "app "
+              + path.parameters().get("embed")));
+      int port = server.start();
+
+      HttpResponse<String> proxy = get(port, "/proxy");
+      assertEquals(200, proxy.statusCode());
+      assertEquals("application/json", proxy.headers().firstValue("content-type").orElse(""));
+      assertTrue(proxy.body().contains("\"listeners\" : 3"), proxy.body());
+
+      assertEquals("v2 /v2/events\n", get(port, "/v2/events").body());
+      assertEquals("app [app.tasks]\n", get(port, "/v2/apps/x?embed=app.tasks").body());
+
+      HttpResponse<String> missing = get(port, "/nope");
+      assertEquals(404, missing.statusCode());
+      assertTrue(missing.body().contains("/proxy"), missing.body());
+    }
+  }
+
+  @Test
+  void aFailingHandlerGets500AndTheServerKeepsServing() throws Exception {
+    try (AdminServer server = new AdminServer("127.0.0.1", 0)) {
+      server.route("/boom", (ctx, req, path) -> {
+        throw new IllegalStateException("boom");
+      });
+      server.route("/ok", (ctx, req, path) ->
+          AdminServer.sendText(ctx, req, HttpResponseStatus.OK, "ok"));
+      int port = server.start();
+      assertEquals(500, get(port, "/boom").statusCode());
+      assertEquals(200, get(port, "/ok").statusCode());
+    }
+  }
+}
