@@ -144,19 +144,36 @@ final class DefaultServiceResolver implements ServiceResolver {
     return track(holder, holder.pick(affinityKey));
   }
 
-  private Selection track(ServiceHolder holder, Endpoint endpoint) {
-    EndpointView view;
-    if (endpoint instanceof EndpointView) {
-      view = (EndpointView) endpoint;
-    } else {
-      // A custom picker wrapped our endpoint; find the live stats by id.
-      InstanceStats stats = holder.statsOf(endpoint.instance().instanceId());
-      if (stats == null) {
-        stats = new InstanceStats(endpoint.instance().instanceId(), ticker, Long.MIN_VALUE);
-      }
-      view = new EndpointView(endpoint.instance(), stats, endpoint.weight());
+  @Override
+  public Selection track(String serviceId, Instance instance) {
+    java.util.Objects.requireNonNull(instance, "instance");
+    ServiceHolder holder = holders.get(serviceId);
+    ServiceState state = holder == null ? null : holder.state();
+    if (state == null) {
+      return new DetachedSelection(instance);
     }
-    return new TrackedSelection(holder, view, ticker);
+    for (Endpoint endpoint : state.endpoints) {
+      if (endpoint.instance().instanceId().equals(instance.instanceId())) {
+        return track(holder, endpoint);
+      }
+    }
+    return trackById(holder, instance, instance.weight());
+  }
+
+  private Selection track(ServiceHolder holder, Endpoint endpoint) {
+    if (endpoint instanceof EndpointView) {
+      return new TrackedSelection(holder, (EndpointView) endpoint, ticker);
+    }
+    return trackById(holder, endpoint.instance(), endpoint.weight());
+  }
+
+  /** A custom picker's own endpoint, or an instance outside the picker's set: stats by id. */
+  private Selection trackById(ServiceHolder holder, Instance instance, double weight) {
+    InstanceStats stats = holder.statsOf(instance.instanceId());
+    if (stats == null) {
+      stats = new InstanceStats(instance.instanceId(), ticker, Long.MIN_VALUE);
+    }
+    return new TrackedSelection(holder, new EndpointView(instance, stats, weight), ticker);
   }
 
   @Override

@@ -79,6 +79,19 @@ public interface ServiceResolver extends AutoCloseable {
   Selection select(String serviceId, String affinityKey);
 
   /**
+   * Starts outcome reporting for a call to an instance chosen earlier with {@link #pick}, for
+   * integrations in which a call starts some time after the choice, or never: a gRPC channel
+   * picks, then starts the stream only if the connection is still ready and otherwise picks
+   * again. Tracking only the calls that start keeps in-flight counts exact, which {@code select}
+   * at pick time could not. Does not load the service; takes no lock unless the instance is
+   * outside the current picker's set (ejected or unhealthy); allocates one small object.
+   *
+   * @return a ticket as from {@link #select(String)}; if the service is not cached or no longer
+   *     lists the instance, a ticket whose reports have no effect
+   */
+  Selection track(String serviceId, Instance instance);
+
+  /**
    * Picks an instance, runs {@code call} against it, reports the outcome and, on a
    * connection-level failure (by default {@link ConnectException}, {@link
    * NoRouteToHostException}, {@link HttpConnectTimeoutException} anywhere in the cause chain),
