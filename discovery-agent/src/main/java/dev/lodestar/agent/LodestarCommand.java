@@ -1,5 +1,6 @@
 package dev.lodestar.agent;
 
+import dev.lodestar.agent.haproxy.HaproxyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LodestarCommand.Version.class,
     description = "Lodestar's per-host agent: service discovery for Marathon / Mesos-DNS.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, HaproxyCommand.class})
 public final class LodestarCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,173 @@
+package dev.lodestar.agent.haproxy;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Installs a rendered config: if the text differs from the installed one, checks it with {@code
+ * haproxy -c -f <new file>}, moves it over the config file atomically (a file in the same
+ * directory, then {@code rename}), and asks the {@link Reloader} to apply it. A config that fails
+ * the check is never installed: the old file stays, HAProxy keeps serving it, and the error is
+ * logged once per distinct rejected text.
+ *
+ * <p>Thread safety: not thread-safe; the watcher calls it from its one thread.
+ */
+final class ConfigInstaller {
+  private static final System.Logger LOG = System.getLogger(ConfigInstaller.class.getName());
+
+  /** Makes HAProxy serve the config file that was just installed. */
+  interface Reloader extends AutoCloseable {
+    /**
+     * Applies the installed config: starts HAProxy the first time, reloads it after that.
+     *
+     * @throws IOException when HAProxy could not be started or reloaded
+     */
+    void apply() throws IOException, InterruptedException;
+
+    @Override
+    default void close() {}
+  }
+
+  /** What {@link #install} did. */
+  enum Outcome {
+    /** The text is the installed one; nothing was done. */
+    UNCHANGED,
+    /** The text was checked, installed and applied. */
+    INSTALLED,
+    /** {@code haproxy -c} rejected the text; the old config stays. */
+    REJECTED
+  }
+
+  private final String haproxy;
+  private final Path config;
+  private final Reloader reloader;
+  private String installed;
+  private String lastRejected;
+  private String lastCheckOutput = "";
+
+  ConfigInstaller(String haproxy, Path config, Reloader reloader) {
+    this.haproxy = haproxy;
+    this.config = config.toAbsolutePath();
+    this.reloader = reloader;
+  }
+
+  /**
+   * Installs {@code text} if it changed and passes the check.
+   *
+   * @throws IOException when the file cannot be written or HAProxy not reloaded; the file may
+   *     then be installed but not applied, and the next change tries again
+   */
+  Outcome install(String text) throws IOException, InterruptedException {
+    if (text.equals(installed)) {
+      return Outcome.UNCHANGED;
+    }
+    Path tmp = config.resolveSibling("." + config.getFileName() + ".new");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    String problem = check(haproxy, tmp);
+    if (problem != null) {
+      Files.deleteIfExists(tmp);
+      lastCheckOutput = problem;
+      if (!text.equals(lastRejected)) {
+        lastRejected = text;
+        LOG.log(Level.ERROR, "generated HAProxy config failed 'haproxy -c'; keeping the"
+            + " installed one: {0}", problem);
+      }
+      return Outcome.REJECTED;
+    }
+    Files.move(tmp, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    installed = text;
+    lastRejected = null;
+    reloader.apply();
+    return Outcome.INSTALLED;
+  }
+
+  /** The output of the last failed check, for diagnostics. */
+  String lastCheckOutput() {
+    return lastCheckOutput;
+  }
+
+  /**
+   * Runs {@code haproxy -c -f file}.
+   *
+   * @return {@code null} when the config is valid, else HAProxy's output
+   * @throws IOException when HAProxy cannot be run at all
+   */
+  static String check(String haproxy, Path file) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(haproxy, "-c", "-f", file.toString())
+        .redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return "haproxy -c did not finish within 60 s";
+    }
+    return p.exitValue() == 0 ? null : new String(out, StandardCharsets.UTF_8).trim();
+  }
+
+  /** The built-in reloader: an {@link HaproxyProcess} in master-worker mode, started on demand. */
+  static final class MasterWorker implements Reloader {
+    private final String haproxy;
+    private final Path config;
+    private final Path socket;
+    private final Path log;
+    private HaproxyProcess process;
+
+    MasterWorker(String haproxy, Path config) {
+      this.haproxy = haproxy;
+      this.config = config.toAbsolutePath();
+      this.socket = this.config.resolveSibling(this.config.getFileName() + ".master.sock");
+      this.log = this.config.resolveSibling(this.config.getFileName() + ".log");
+    }
+
+    @Override
+    public void apply() throws IOException, InterruptedException {
+      if (process == null || !process.isAlive()) {
+        process = HaproxyProcess.start(haproxy, config, socket, log, Duration.ofSeconds(30));
+        LOG.log(Level.INFO, "started haproxy master pid {0} on {1} (log {2})", process.pid(),
+            config, log);
+      } else {
+        process.reload(Duration.ofSeconds(30));
+      }
+    }
+
+    /** The running HAProxy, or {@code null} before the first {@link #apply}. */
+    HaproxyProcess process() {
+      return process;
+    }
+
+    @Override
+    public void close() {
+      if (process != null) {
+        process.close();
+      }
+    }
+  }
+
+  /** {@code --reload-command}: runs the user's command with {@code sh -c} after each install. */
+  static final class Command implements Reloader {
+    private final String command;
+
+    Command(String command) {
+      this.command = command;
+    }
+
+    @Override
+    public void apply() throws IOException, InterruptedException {
+      Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+      byte[] out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("reload command did not finish within 120 s: " + command);
+      }
+      if (p.exitValue() != 0) {
+        throw new IOException("reload command exited with " + p.exitValue() + ": " + command
+            + ": " + new String(out, StandardCharsets.UTF_8).trim());
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.lodestar.agent.haproxy;
+
+import dev.lodestar.discovery.DiscoveryException;
+import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.ServiceWatch;
+import dev.lodestar.discovery.ServiceWatcher;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code lodestar haproxy --watch}: re-renders when Lodestar's view changes and installs the
+ * result. Triggers are the resolver's pushes for every service the last render read (the Marathon
+ * source follows {@code /v2/events}) and a periodic re-read for apps created, deleted or
+ * relabelled. Bursts coalesce: at most one render is pending, and renders start at least {@code
+ * minInterval} apart; a render whose text is unchanged does nothing.
+ *
+ * <p>Thread safety: {@link #changed()} may be called from any thread; renders and installs run on
+ * the watcher's one thread.
+ */
+final class HaproxyWatcher implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(HaproxyWatcher.class.getName());
+
+  private final ConfigRenderer renderer;
+  private final ConfigInstaller installer;
+  private final ServiceResolver resolver;
+  private final long minIntervalNanos;
+  private final Duration pollInterval;
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "lodestar-haproxy-watcher");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean pending = new AtomicBoolean();
+  private final Map<String, ServiceWatch> watches = new HashMap<>();
+  private final Set<String> loggedProblems = new HashSet<>();
+  private volatile long lastRenderStart = System.nanoTime() - Long.MAX_VALUE / 4;
+
+  private final AtomicInteger renders = new AtomicInteger();
+  private final AtomicInteger installs = new AtomicInteger();
+  private final AtomicInteger rejects = new AtomicInteger();
+  private final List<Long> applyMillis = new CopyOnWriteArrayList<>();
+
+  HaproxyWatcher(ConfigRenderer renderer, ConfigInstaller installer, ServiceResolver resolver,
+      Duration minInterval, Duration pollInterval) {
+    this.renderer = renderer;
+    this.installer = installer;
+    this.resolver = resolver;
+    this.minIntervalNanos = minInterval.toNanos();
+    this.pollInterval = pollInterval;
+  }
+
+  /** Renders now, then follows changes. */
+  void start() {
+    changed();
+    long ms = pollInterval.toMillis();
+    thread.scheduleWithFixedDelay(this::changed, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** Something may have changed: schedule a render unless one is pending. */
+  void changed() {
+    if (!pending.compareAndSet(false, true)) {
+      return;
+    }
+    long wait = Math.max(0, lastRenderStart + minIntervalNanos - System.nanoTime());
+    try {
+      thread.schedule(this::apply, wait, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      pending.set(false);
+    }
+  }
+
+  private void apply() {
+    pending.set(false);
+    lastRenderStart = System.nanoTime();
+    try {
+      ConfigRenderer.Rendered r = renderer.render();
+      renders.incrementAndGet();
+      for (String p : r.problems()) {
+        if (loggedProblems.add(p)) {
+          LOG.log(Level.WARNING, p);
+        }
+      }
+      loggedProblems.retainAll(new HashSet<>(r.problems()));
+      follow(r.serviceIds());
+      long start = System.nanoTime();
+      ConfigInstaller.Outcome outcome = installer.install(r.text());
+      if (outcome == ConfigInstaller.Outcome.INSTALLED) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        applyMillis.add(ms);
+        installs.incrementAndGet();
+        LOG.log(Level.INFO, "installed a new HAProxy config and reloaded in {0} ms", ms);
+      } else if (outcome == ConfigInstaller.Outcome.REJECTED) {
+        rejects.incrementAndGet();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "HAProxy bridge render/install failed; will retry on the next"
+          + " change: {0}", e.toString());
+    }
+  }
+
+  private void follow(Set<String> ids) {
+    watches.entrySet().removeIf(e -> {
+      if (!ids.contains(e.getKey())) {
+        e.getValue().close();
+        return true;
+      }
+      return false;
+    });
+    for (String id : ids) {
+      watches.computeIfAbsent(id, k -> resolver.watch(k, new ServiceWatcher() {
+        @Override
+        public void onSnapshot(ServiceSnapshot snapshot) {
+          changed();
+        }
+
+        @Override
+        public void onError(DiscoveryException error) {
+          changed();
+        }
+      }));
+    }
+  }
+
+  /** Renders so far. */
+  int renders() {
+    return renders.get();
+  }
+
+  /** Configs installed (and applied) so far. */
+  int installs() {
+    return installs.get();
+  }
+
+  /** Configs rejected by {@code haproxy -c} so far. */
+  int rejects() {
+    return rejects.get();
+  }
+
+  /** Check + write + reload time of each install, in milliseconds. */
+  List<Long> applyMillis() {
+    return List.copyOf(applyMillis);
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    watches.values().forEach(ServiceWatch::close);
+    watches.clear();
+  }
+}
