@@ -1,0 +1,157 @@
+package dev.lodestar.agent.marathon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lodestar.agent.marathon.FakeMarathon.Task;
+import dev.lodestar.discovery.marathon.MarathonClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link MarathonMirror} against a loopback Marathon. */
+class MarathonMirrorTest {
+  private FakeMarathon marathon;
+  private MarathonMirror mirror;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    marathon = new FakeMarathon();
+    marathon.setTasks("/web", List.of(new Task("web.1", 31001, "TASK_RUNNING"),
+        new Task("web.2", 31002, "TASK_RUNNING")));
+    marathon.setTasks("/db", List.of(new Task("db.1", 31101, "TASK_RUNNING")));
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (mirror != null) {
+      mirror.close();
+    }
+    marathon.close();
+  }
+
+  static MarathonMirror.Builder mirrorOf(FakeMarathon m) {
+    return MarathonMirror.builder(MarathonClient.builder().url(m.url()).build())
+        .resyncJitter(Duration.ofMillis(50))
+        .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
+  }
+
+  @Test
+  void listsOnceAtStartThenReadsOnlyTheAppsEventsName() throws Exception {
+    mirror = mirrorOf(marathon).startGrace(Duration.ofSeconds(20)).build();
+    AtomicInteger changes = new AtomicInteger();
+    mirror.addListener(changes::incrementAndGet);
+    mirror.start();
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    assertEquals(List.of("/db", "/web"), mirror.apps().stream().map(AppDefinition::id).toList());
+    assertEquals(10000, mirror.app("/web").orElseThrow().servicePorts().get(0).port());
+    assertTrue(mirror.appJson("/web").contains("web.2"));
+    Await.until("one event stream", () -> marathon.openStreams() == 1);
+
+    marathon.setTasks("/web", List.of(new Task("web.1", 31001, "TASK_RUNNING")));
+    int before = changes.get();
+    marathon.emitStatusUpdate("/web", new Task("web.2", 31002, "TASK_KILLED"));
+    Await.until("web.2 gone from the mirror", () -> !mirror.appJson("/web").contains("web.2"));
+    assertTrue(changes.get() > before, "listeners were called");
+    assertEquals(1, marathon.requestCount("/v2/apps/web"), marathon.requests().toString());
+    assertEquals(0, marathon.requestCount("/v2/apps/db"));
+    assertEquals(1, marathon.requestCount("/v2/apps"), marathon.requests().toString());
+    assertEquals(1, marathon.eventConnections());
+  }
+
+  @Test
+  void coalescesEventsArrivingWhileAReadIsInFlight() throws Exception {
+    mirror = mirrorOf(marathon).build();
+    mirror.start();
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    Await.until("stream open", () -> marathon.openStreams() == 1);
+    marathon.slow(Duration.ofSeconds(1));
+    // One write: the twenty events arrive together while the first read waits a second.
+    StringBuilder burst = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      burst.append("event: health_status_changed_event\r\ndata: {\"appId\":\"/web\",\"taskId\":"
+          + "\"web.1\",\"alive\":true}\r\n\r\n");
+    }
+    marathon.send(burst.toString());
+    Await.until("20 events received", () -> mirror.stats().events() >= 21);
+    // Queued behind the events: completes once no re-read of /web is pending.
+    mirror.whenFresh("/web").get();
+    int reads = marathon.requestCount("/v2/apps/web");
+    assertTrue(reads >= 1 && reads <= 2, "20 events cost " + reads + " reads");
+  }
+
+  @Test
+  void garbageFromMarathonKeepsTheLastGoodState() throws Exception {
+    mirror = mirrorOf(marathon).build();
+    mirror.start();
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    String web = mirror.appJson("/web");
+    Await.until("stream open", () -> marathon.openStreams() == 1);
+
+    // A malformed event, an event whose read answers garbage, then a reconnect whose full list
+    // is garbage: nothing changes.
+    marathon.send("event: status_update_event\r\ndata: {not json\r\n\r\n");
+    marathon.garbage(true);
+    marathon.emitStatusUpdate("/web", new Task("web.2", 31002, "TASK_KILLED"));
+    Await.until("the garbage read", () -> marathon.requestCount("/v2/apps/web") == 1);
+    mirror.whenFresh("/web").get();
+    marathon.drop();
+    Await.until("a garbage full list after the reconnect",
+        () -> marathon.eventConnections() == 2 && marathon.requestCount("/v2/apps") >= 2);
+    assertEquals(web, mirror.appJson("/web"));
+    assertEquals(2, mirror.apps().size());
+
+    // Marathon recovers: the retried full list applies.
+    marathon.setTasks("/web", List.of(new Task("web.1", 31001, "TASK_RUNNING")));
+    marathon.removeApp("/db");
+    marathon.garbage(false);
+    Await.until("recovered", () -> mirror.appJson("/db") == null
+        && !mirror.appJson("/web").contains("web.2"));
+  }
+
+  @Test
+  void relistsAfterAReconnectAndDropsAppsThatWentAway() throws Exception {
+    mirror = mirrorOf(marathon).build();
+    mirror.start();
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    Await.until("stream open", () -> marathon.openStreams() == 1);
+    marathon.removeApp("/db");
+    marathon.drop();
+    Await.until("/db dropped after the re-list", () -> mirror.appJson("/db") == null);
+    assertTrue(mirror.app("/web").isPresent());
+    assertEquals(2, marathon.eventConnections());
+  }
+
+  @Test
+  void keepsAnInvalidAppAsJsonButNotAsDefinition() throws Exception {
+    marathon.putApp("/bad", "{\"id\":\"/bad\",\"portDefinitions\":[{\"port\":-3}],\"tasks\":[]}");
+    marathon.answer("/v2/apps?embed=apps.tasks", 200, "{\"apps\":[" + "{\"id\":\"/bad\","
+        + "\"portDefinitions\":[{\"port\":-3}],\"tasks\":[]}, 42, {\"noid\":true},"
+        + "{\"id\":\"/web\",\"tasks\":[]}]}");
+    mirror = mirrorOf(marathon).build();
+    mirror.start();
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    assertNotNull(mirror.appJson("/bad"));
+    assertFalse(mirror.app("/bad").isPresent());
+    assertEquals(List.of("/web"), mirror.apps().stream().map(AppDefinition::id).toList());
+    assertNull(mirror.appJson("/db"));
+  }
+
+  @Test
+  void firstSyncTimesOutWhileMarathonIsDown() throws Exception {
+    marathon.failRest(503);
+    mirror = mirrorOf(marathon).build();
+    mirror.start();
+    assertFalse(mirror.awaitFirstSync(Duration.ofMillis(300)));
+    assertTrue(mirror.apps().isEmpty());
+    marathon.failRest(0);
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    assertEquals(2, mirror.apps().size());
+  }
+}
