@@ -2,6 +2,7 @@ package dev.lodestar.benchmarks.dns;
 
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.dns.MesosDnsSource;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,7 +41,7 @@ public class DnsLookupBenchmark {
   @Param({"udp", "tcp"})
   String transport;
 
-  private InProcessDnsServer server;
+  private MesosDnsServer server;
   private MesosDnsSource source;
   private String serviceId;
 

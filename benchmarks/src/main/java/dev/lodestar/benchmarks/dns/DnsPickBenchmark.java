@@ -3,6 +3,7 @@ package dev.lodestar.benchmarks.dns;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.dns.MesosDnsSource;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,7 +35,7 @@ public class DnsPickBenchmark {
   @Param({"2", "80"})
   int records;
 
-  private InProcessDnsServer server;
+  private MesosDnsServer server;
   private ServiceResolver resolver;
   private String serviceId;
   private Instance[] baseline;

@@ -1,6 +1,5 @@
 package dev.lodestar.benchmarks.load;
 
-import dev.lodestar.benchmarks.FakeMarathon;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ResolverListener;
 import dev.lodestar.discovery.ServiceResolver;
@@ -9,6 +8,7 @@ import dev.lodestar.discovery.ServiceStatus;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
 import dev.lodestar.discovery.marathon.MarathonSource;
 import dev.lodestar.discovery.source.StaticSource;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -373,7 +373,7 @@ public final class LoadScenarios {
     List<Long> applyNanos = new ArrayList<>();
     List<Long> joinNanos = new ArrayList<>();
     int[] seq = {0};
-    try (FakeMarathon marathon = new FakeMarathon()) {
+    try (FakeMarathon marathon = new FakeMarathon().heartbeat(Duration.ofSeconds(5))) {
       for (int i = 0; i < INSTANCES; i++) {
         Backend b = new Backend("c" + i, options.fastNanos());
         FakeMarathon.Task t = new FakeMarathon.Task(
@@ -404,7 +404,7 @@ public final class LoadScenarios {
           .listener(listener)
           .build()) {
         resolver.instances(app);
-        await(() -> marathon.streamClients() > 0, 10_000, "the event stream to connect");
+        await(() -> marathon.openStreams() > 0, 10_000, "the event stream to connect");
         double seconds = 1.0 + replacements * intervalNanos / 1e9 + 1.0;
         int requests = (int) (seconds * options.rate);
         CompletableFuture<OpenLoop.Result> run = CompletableFuture.supplyAsync(() -> {

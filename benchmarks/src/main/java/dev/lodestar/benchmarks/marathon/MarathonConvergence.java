@@ -1,11 +1,12 @@
 package dev.lodestar.benchmarks.marathon;
 
-import dev.lodestar.benchmarks.FakeMarathon;
-import dev.lodestar.benchmarks.FakeMarathon.Task;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.marathon.MarathonSource;
+import dev.lodestar.discovery.testing.FakeMarathon.Task;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +43,7 @@ public final class MarathonConvergence {
   private final AtomicInteger taskSeq = new AtomicInteger();
 
   private MarathonConvergence() throws IOException {
-    marathon = new FakeMarathon();
+    marathon = new FakeMarathon().heartbeat(Duration.ofSeconds(5));
   }
 
   private String url() {
@@ -92,7 +93,7 @@ public final class MarathonConvergence {
     long[] nanos = new long[trials];
     try (ServiceResolver resolver = ServiceResolver.builder().source(source).build()) {
       resolver.pick(app);
-      while (marathon.streamClients() == 0) {
+      while (marathon.openStreams() == 0) {
         Thread.sleep(10);
       }
       for (int i = 0; i < trials + 10; i++) {

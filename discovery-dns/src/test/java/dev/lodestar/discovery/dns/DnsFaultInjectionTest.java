@@ -12,6 +12,8 @@ import dev.lodestar.discovery.ResolverListener;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.ServiceStatus;
 import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +44,7 @@ import org.xbill.DNS.Rcode;
 
 /**
  * Fault injection for the DNS backend: a {@link ServiceResolver} over {@link MesosDnsSource} over
- * {@link TestDnsServer} on loopback, serving the Mesos-DNS fixtures in testdata/, with each fault of
+ * {@link MesosDnsServer} on loopback, serving the Mesos-DNS fixtures in testdata/, with each fault of
  * issue 7 switched on and off while a caller keeps picking.
  *
  * <p>With a good snapshot cached, every fault must leave picks answered from it (no failed pick),
@@ -72,65 +74,65 @@ class DnsFaultInjectionTest {
   /** The faults of issue 7, each with how to switch it on and off on the server. */
   enum Fault {
     SERVER_DOWN("server down (both ports closed)", "/big-dog", null) {
-      @Override void inject(TestDnsServer s) {
+      @Override void inject(MesosDnsServer s) {
         s.stop();
       }
 
-      @Override void heal(TestDnsServer s) throws IOException {
+      @Override void heal(MesosDnsServer s) throws IOException {
         s.restart();
       }
     },
     TIMEOUT("timeouts (server silent)", "/big-dog", "timed out") {
-      @Override void inject(TestDnsServer s) {
+      @Override void inject(MesosDnsServer s) {
         s.silent(true);
       }
 
-      @Override void heal(TestDnsServer s) {
+      @Override void heal(MesosDnsServer s) {
         s.silent(false);
       }
     },
     SERVFAIL("SERVFAIL", "/big-dog", "SERVFAIL") {
-      @Override void inject(TestDnsServer s) {
+      @Override void inject(MesosDnsServer s) {
         s.failWith(Rcode.SERVFAIL);
       }
 
-      @Override void heal(TestDnsServer s) {
+      @Override void heal(MesosDnsServer s) {
         s.failWith(-1);
       }
     },
     REFUSED("REFUSED", "/big-dog", "REFUSED") {
-      @Override void inject(TestDnsServer s) {
+      @Override void inject(MesosDnsServer s) {
         s.failWith(Rcode.REFUSED);
       }
 
-      @Override void heal(TestDnsServer s) {
+      @Override void heal(MesosDnsServer s) {
         s.failWith(-1);
       }
     },
     NXDOMAIN("NXDOMAIN for a known service", "/big-dog", "NXDOMAIN") {
-      @Override void inject(TestDnsServer s) {
+      @Override void inject(MesosDnsServer s) {
         s.failWith(Rcode.NXDOMAIN);
       }
 
-      @Override void heal(TestDnsServer s) {
+      @Override void heal(MesosDnsServer s) {
         s.failWith(-1);
       }
     },
     MALFORMED("malformed answer bytes", "/big-dog", null) {
-      @Override void inject(TestDnsServer s) {
+      @Override void inject(MesosDnsServer s) {
         s.malformed(true);
       }
 
-      @Override void heal(TestDnsServer s) {
+      @Override void heal(MesosDnsServer s) {
         s.malformed(false);
       }
     },
     TRUNCATED_TCP_REFUSED("truncated UDP answer (80 SRV), TCP refused", "/prod/web", null) {
-      @Override void inject(TestDnsServer s) throws IOException {
+      @Override void inject(MesosDnsServer s) throws IOException {
         s.refuseTcp(true);
       }
 
-      @Override void heal(TestDnsServer s) throws IOException {
+      @Override void heal(MesosDnsServer s) throws IOException {
         s.refuseTcp(false);
       }
     };
@@ -146,9 +148,9 @@ class DnsFaultInjectionTest {
       this.hint = hint;
     }
 
-    abstract void inject(TestDnsServer server) throws IOException;
+    abstract void inject(MesosDnsServer server) throws IOException;
 
-    abstract void heal(TestDnsServer server) throws IOException;
+    abstract void heal(MesosDnsServer server) throws IOException;
 
     /** What a caller gets for this fault when nothing is cached. */
     Class<? extends DiscoveryException> coldException() {
@@ -183,7 +185,7 @@ class DnsFaultInjectionTest {
   };
   private final AtomicInteger failedLoads = new AtomicInteger();
   private final AtomicLong firstFailureNanos = new AtomicLong();
-  private TestDnsServer server;
+  private MesosDnsServer server;
   private ServiceResolver resolver;
 
   @BeforeEach
@@ -192,7 +194,7 @@ class DnsFaultInjectionTest {
         MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture("mesos-dns-axfr.json")));
     records.addAll(MesosDnsFixtures.stateRecords(
         MesosDnsFixtures.fixture("state-marathon-40-web-prod-tasks.json")));
-    server = TestDnsServer.start(records);
+    server = MesosDnsServer.start(records);
     capture.setLevel(Level.ALL);
     lodestarLogger.addHandler(capture);
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lodestar.discovery.dns.MesosDnsSource.Addressing;
 import dev.lodestar.discovery.dns.MesosDnsSource.Naming;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

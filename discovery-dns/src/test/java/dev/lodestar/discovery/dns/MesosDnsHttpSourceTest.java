@@ -10,6 +10,8 @@ import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.dns.MesosDnsSource.Addressing;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -82,7 +84,7 @@ class MesosDnsHttpSourceTest {
   }
 
   // "### GET http://127.0.0.1:8123/path" blocks: status line, headers, blank line, body.
-  private static Map<String, String[]> capturedAnswers() throws IOException {
+  static Map<String, String[]> capturedAnswers() throws IOException {
     String text = Files.readString(
         MesosDnsFixtures.fixture("mesos-dns-http-api.txt"), StandardCharsets.UTF_8);
     Map<String, String[]> out = new HashMap<>();
@@ -140,7 +142,7 @@ class MesosDnsHttpSourceTest {
   void yields_the_same_instances_as_the_dns_source() throws Exception {
     ServiceSnapshot http = load(MesosDnsHttpSource.builder().url(url)
         .addressing(Addressing.TASK).build(), "/store/car");
-    try (TestDnsServer dns = TestDnsServer.start(
+    try (MesosDnsServer dns = MesosDnsServer.start(
         MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture("mesos-dns-axfr.json")))) {
       ServiceSnapshot viaDns = MesosDnsSource.builder().nameServer(dns.hostPort())
           .addressing(Addressing.TASK).build().load("/store/car").get(10, TimeUnit.SECONDS);

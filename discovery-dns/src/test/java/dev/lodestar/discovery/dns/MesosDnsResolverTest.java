@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,9 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Rcode;
 
-/** End to end: a {@link ServiceResolver} fed by {@link MesosDnsSource} and {@link TestDnsServer}. */
+/** End to end: a {@link ServiceResolver} fed by {@link MesosDnsSource} and {@link MesosDnsServer}. */
 class MesosDnsResolverTest {
-  private TestDnsServer server;
+  private MesosDnsServer server;
   private ServiceResolver resolver;
 
   @BeforeEach
@@ -29,7 +31,7 @@ class MesosDnsResolverTest {
         MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture("mesos-dns-axfr.json")));
     records.addAll(MesosDnsFixtures.stateRecords(
         MesosDnsFixtures.fixture("state-marathon-40-web-prod-tasks.json")));
-    server = TestDnsServer.start(records);
+    server = MesosDnsServer.start(records);
     resolver = ServiceResolver.builder()
         .source(MesosDnsSource.builder().nameServer(server.hostPort())
             .timeout(Duration.ofMillis(500)).retries(0).build())

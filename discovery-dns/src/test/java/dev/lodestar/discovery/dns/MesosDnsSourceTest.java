@@ -12,6 +12,8 @@ import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.dns.MesosDnsSource.Addressing;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -34,9 +36,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.xbill.DNS.Rcode;
 
-/** {@link MesosDnsSource} against {@link TestDnsServer} serving the fixtures in testdata/ unchanged. */
+/** {@link MesosDnsSource} against {@link MesosDnsServer} serving the fixtures in testdata/ unchanged. */
 class MesosDnsSourceTest {
-  private static TestDnsServer server;
+  private static MesosDnsServer server;
   private static List<MesosDnsFixtures.Rr> axfr;
   private static List<MesosDnsFixtures.Rr> fortyTasks;
 
@@ -45,7 +47,7 @@ class MesosDnsSourceTest {
     axfr = MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture("mesos-dns-axfr.json"));
     fortyTasks = MesosDnsFixtures.stateRecords(
         MesosDnsFixtures.fixture("state-marathon-40-web-prod-tasks.json"));
-    server = TestDnsServer.start(axfr);
+    server = MesosDnsServer.start(axfr);
   }
 
   @AfterAll
@@ -166,7 +168,7 @@ class MesosDnsSourceTest {
   })
   void marathon_ids_resolve_in_both_naming_modes(
       MesosDnsSource.Naming naming, String axfrFile, String canonical) throws Exception {
-    try (TestDnsServer modeServer = TestDnsServer.start(
+    try (MesosDnsServer modeServer = MesosDnsServer.start(
         MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture(axfrFile)))) {
       MesosDnsSource source = MesosDnsSource.builder().nameServer(modeServer.hostPort())
           .naming(naming).build();
@@ -333,7 +335,7 @@ class MesosDnsSourceTest {
 
   @Test
   void a_failing_name_server_is_followed_by_the_next() throws Exception {
-    try (TestDnsServer broken = TestDnsServer.start(axfr)) {
+    try (MesosDnsServer broken = MesosDnsServer.start(axfr)) {
       broken.failWith(Rcode.SERVFAIL);
       MesosDnsSource source = MesosDnsSource.builder()
           .nameServer(broken.hostPort()).nameServer(server.hostPort())
@@ -347,7 +349,7 @@ class MesosDnsSourceTest {
 
   @Test
   void a_silent_name_server_is_followed_by_the_next() throws Exception {
-    try (TestDnsServer silent = TestDnsServer.start(axfr)) {
+    try (MesosDnsServer silent = MesosDnsServer.start(axfr)) {
       silent.silent(true);
       MesosDnsSource source = MesosDnsSource.builder()
           .nameServer(silent.hostPort()).nameServer(server.hostPort())

@@ -10,6 +10,7 @@ import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import static dev.lodestar.discovery.marathon.RecordingListener.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,7 @@ class CredentialsTest {
     jul.addHandler(capture);
     List<Throwable> errors = new ArrayList<>();
     try (FakeMarathon m = new FakeMarathon()) {
-      m.eventStatus = 401;
+      m.eventStatus(401);
       m.answer("/v2/apps/x?embed=app.tasks", 403, new byte[0]);
       for (MarathonSource.Builder b : List.of(
           MarathonSource.builder().basicAuth("admin", PASSWORD),

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
@@ -99,14 +100,14 @@ class EventStreamTest {
     ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
     assertEquals(List.of("10.0.6.25:16916 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
     await("the event triggers a targeted refresh",
-        () -> marathon.requests.stream().filter(APP_PATH::equals).count() == 2);
+        () -> marathon.requests().stream().filter(APP_PATH::equals).count() == 2);
   }
 
   @Test
   void theStreamAsksForTheEventTypesItUses() throws Exception {
     startSource(b -> { });
     await("stream open", () -> marathon.openStreams() == 1);
-    String request = marathon.requests.stream().filter(r -> r.startsWith("/v2/events"))
+    String request = marathon.requests().stream().filter(r -> r.startsWith("/v2/events"))
         .findFirst().orElseThrow();
     for (String type : MarathonSource.EVENT_TYPES) {
       assertTrue(request.contains("event_type=" + type), request);
@@ -125,10 +126,10 @@ class EventStreamTest {
     marathon.send(Fixtures.text("marathon/legacy-0.x-v2-events.sse.txt") + "\n");
     marathon.send(Fixtures.text("marathon/v2-events.sse.txt"));
     await("targeted refresh of /foo",
-        () -> marathon.requests.stream().filter(fooPath::equals).count() == 2);
-    assertFalse(marathon.requests.stream().anyMatch(r -> r.startsWith("/v2/apps/test-app")),
+        () -> marathon.requests().stream().filter(fooPath::equals).count() == 2);
+    assertFalse(marathon.requests().stream().anyMatch(r -> r.startsWith("/v2/apps/test-app")),
         "events of apps nobody loaded are not fetched");
-    assertEquals(1, marathon.eventConnections.get());
+    assertEquals(1, marathon.eventConnections());
   }
 
   @Test
@@ -139,11 +140,11 @@ class EventStreamTest {
         .replace("\"/my-app\"", "\"/nginx-green\"");
     marathon.event("deployment_info", info);
     await("targeted refresh after deployment_info",
-        () -> marathon.requests.stream().filter(APP_PATH::equals).count() == 2);
+        () -> marathon.requests().stream().filter(APP_PATH::equals).count() == 2);
     marathon.event("api_post_event", event("event-api_post_event.json",
         e -> ((ObjectNode) e.get("appDefinition")).put("id", "/nginx-green")));
     await("targeted refresh after api_post_event",
-        () -> marathon.requests.stream().filter(APP_PATH::equals).count() == 3);
+        () -> marathon.requests().stream().filter(APP_PATH::equals).count() == 3);
   }
 
   @Test
@@ -202,7 +203,7 @@ class EventStreamTest {
     }) + "\n\n");
     ServiceSnapshot s = listener.awaitSnapshot(x -> true);
     assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
-    assertEquals(1, marathon.eventConnections.get(), "bad and unknown events never drop the"
+    assertEquals(1, marathon.eventConnections(), "bad and unknown events never drop the"
         + " stream");
   }
 
@@ -216,8 +217,8 @@ class EventStreamTest {
     marathon.drop();
     ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
     assertEquals(List.of("10.0.6.25:16916 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
-    await("reconnected", () -> marathon.eventConnections.get() == 2);
-    assertTrue(marathon.requests.contains(ALL_PATH), "a full resync followed the reconnect");
+    await("reconnected", () -> marathon.eventConnections() == 2);
+    assertTrue(marathon.requests().contains(ALL_PATH), "a full resync followed the reconnect");
     assertTrue(listener.errors.isEmpty() || listener.errors.stream().allMatch(
         e -> e instanceof dev.lodestar.discovery.DiscoveryUnavailableException));
   }
@@ -225,7 +226,7 @@ class EventStreamTest {
   @Test
   void aSilentStreamIsReconnected() throws Exception {
     startSource(b -> b.eventStreamIdleTimeout(Duration.ofMillis(200)));
-    await("reconnected after silence", () -> marathon.eventConnections.get() >= 2);
+    await("reconnected after silence", () -> marathon.eventConnections() >= 2);
   }
 
   @Test
@@ -255,7 +256,7 @@ class EventStreamTest {
     marathon.answer(ALL_PATH, without(T2));
     ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
     assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
-    assertEquals(0, marathon.eventConnections.get());
+    assertEquals(0, marathon.eventConnections());
   }
 
   @Test
@@ -267,11 +268,11 @@ class EventStreamTest {
 
   @Test
   void authFailureStopsTheStreamWithAClearError() throws Exception {
-    marathon.eventStatus = 401;
+    marathon.eventStatus(401);
     startSource(b -> { });
     await("auth error reported", () -> listener.errors.stream()
         .anyMatch(e -> e instanceof MarathonAuthenticationException));
-    long streamRequests = marathon.requests.stream().filter(r -> r.startsWith("/v2/events"))
+    long streamRequests = marathon.requests().stream().filter(r -> r.startsWith("/v2/events"))
         .count();
     assertEquals(1, streamRequests);
     assertInstanceOf(MarathonAuthenticationException.class, listener.errors.get(0));

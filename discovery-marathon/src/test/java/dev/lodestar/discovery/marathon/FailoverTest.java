@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -61,8 +62,8 @@ class FailoverTest {
     source = builder().eventStream(false).build();
     assertEquals(ALL_HEALTHY, endpoints(await(source.load("/nginx-green"))));
     assertEquals(ALL_HEALTHY, endpoints(await(source.load("nginx-green"))));
-    assertEquals(1, a.requests.size(), "the answering URL is tried first next time");
-    assertEquals(2, b.requests.size());
+    assertEquals(1, a.requests().size(), "the answering URL is tried first next time");
+    assertEquals(2, b.requests().size());
   }
 
   @Test
@@ -74,14 +75,14 @@ class FailoverTest {
 
   @Test
   void aStandbyRedirectsTheStreamToTheLeaderAndCredentialsFollow() throws Exception {
-    a.eventRedirect = b.url();
+    a.redirectEvents(b.url());
     source = builder().basicAuth("marathon", "pw").build();
     RecordingListener listener = new RecordingListener();
     source.start(listener);
     await(source.load("/nginx-green"));
     await("stream open on the leader", () -> b.openStreams() == 1);
     assertEquals(0, a.openStreams());
-    assertEquals("Basic bWFyYXRob246cHc=", b.authByPath.get("/v2/events"));
+    assertEquals("Basic bWFyYXRob246cHc=", b.lastAuthorization("/v2/events"));
     // Events from the leader apply: a lost task is not routed (default policy).
     b.event("status_update_event", event("event-status_update_event.json", e -> {
       e.put("taskId", T1);
@@ -122,7 +123,7 @@ class FailoverTest {
       }
       // The resync runs on the source's own thread, independently of the event: wait for it.
       await("the new connection was followed by a resync",
-          () -> b.requests.contains(ALL_PATH));
+          () -> b.requests().contains(ALL_PATH));
     }
   }
 }

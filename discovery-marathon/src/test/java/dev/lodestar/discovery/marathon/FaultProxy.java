@@ -1,5 +1,6 @@
 package dev.lodestar.discovery.marathon;
 
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -14,6 +14,7 @@ import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ResolverListener;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.ServiceStatus;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -425,7 +426,7 @@ class MarathonFaultInjectionTest {
   void event_stream_dropped_mid_event_reconnects_and_applies_the_next_event() throws Exception {
     startWithStream(Duration.ofSeconds(30));
     Row row = ROWS.get(DROPPED);
-    int connections = marathon.eventConnections.get();
+    int connections = marathon.eventConnections();
 
     // A whole event for T2 but for its closing blank line: framing must drop it with the stream.
     snapshots.clear();
@@ -437,7 +438,7 @@ class MarathonFaultInjectionTest {
     marathon.send("event: status_update_event\r\ndata: " + t2Killed + "\r\n");
     marathon.drop();
     long dropped = System.nanoTime();
-    pickUntil(row, () -> marathon.eventConnections.get() > connections
+    pickUntil(row, () -> marathon.eventConnections() > connections
         && marathon.openStreams() == 1);
     killT1ThroughTheStream(row);
     row.recoveryMillis = (System.nanoTime() - dropped) / 1e6;
@@ -466,12 +467,12 @@ class MarathonFaultInjectionTest {
       }
     }, 0, 50, TimeUnit.MILLISECONDS);
     Row row = ROWS.get(SILENT);
-    int connections = marathon.eventConnections.get();
+    int connections = marathon.eventConnections();
     logged.clear();
 
     beating.set(false);
     long silent = System.nanoTime();
-    pickUntil(row, () -> marathon.eventConnections.get() > connections);
+    pickUntil(row, () -> marathon.eventConnections() > connections);
     beating.set(true);
     await(() -> marathon.openStreams() == 1);
     killT1ThroughTheStream(row);
@@ -489,7 +490,7 @@ class MarathonFaultInjectionTest {
   void unknown_event_types_are_ignored_and_the_stream_keeps_working() throws Exception {
     startWithStream(Duration.ofSeconds(30));
     Row row = ROWS.get(UNKNOWN_EVENTS);
-    int connections = marathon.eventConnections.get();
+    int connections = marathon.eventConnections();
 
     long sent = System.nanoTime();
     marathon.event("pod_created_event", new String(
@@ -505,7 +506,7 @@ class MarathonFaultInjectionTest {
     row.sourceRecords = sourceRecords();
 
     assertEquals(0, row.failedPicks);
-    assertEquals(connections, marathon.eventConnections.get(), "the stream was not reconnected");
+    assertEquals(connections, marathon.eventConnections(), "the stream was not reconnected");
     assertEquals(0, row.resolverWarnings);
   }
 
@@ -572,7 +573,7 @@ class MarathonFaultInjectionTest {
   }
 
   private static long count(FakeMarathon server, String path) {
-    return server.requests.stream().filter(path::equals).count();
+    return server.requests().stream().filter(path::equals).count();
   }
 
   private int resolverWarnings() {

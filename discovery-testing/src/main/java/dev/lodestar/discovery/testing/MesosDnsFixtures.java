@@ -1,4 +1,4 @@
-package dev.lodestar.discovery.dns;
+package dev.lodestar.discovery.testing;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -169,8 +169,8 @@ public final class MesosDnsFixtures {
     return name.toLowerCase().replace('.', '-').replace('_', '-');
   }
 
-  // Mesos-DNS hashString: the first 5 z-base-32 characters of sha1(taskId).
-  static String hash5(String taskId) {
+  /** Mesos-DNS's {@code hashString}: the first 5 z-base-32 characters of sha1(taskId). */
+  public static String hash5(String taskId) {
     try {
       byte[] sha = MessageDigest.getInstance("SHA-1")
           .digest(taskId.getBytes(StandardCharsets.UTF_8));
@@ -187,8 +187,8 @@ public final class MesosDnsFixtures {
     }
   }
 
-  // "[31000-31000, 32000-32000]" -> [31000, 32000]
-  static List<Integer> ports(String ranges) {
+  /** A Mesos port-ranges string as ports: {@code "[31000-31000, 32000-32000]"} is [31000, 32000]. */
+  public static List<Integer> ports(String ranges) {
     List<Integer> ports = new ArrayList<>();
     if (ranges == null) {
       return ports;

@@ -1,4 +1,4 @@
-package dev.lodestar.discovery.dns;
+package dev.lodestar.discovery.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.lodestar.discovery.dns;
+package dev.lodestar.discovery.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,11 +24,11 @@ import org.xbill.DNS.Type;
  * because Mesos-DNS's Go library compresses names inside SRV RDATA and dnsjava, following RFC
  * 2782, does not; the UDP cut, which is what clients see, comes out identical.
  */
-class TestDnsServerTest {
+class MesosDnsServerTest {
 
   @Test
   void truncates_udp_like_mesos_dns_and_answers_whole_over_tcp() throws Exception {
-    try (TestDnsServer server = TestDnsServer.start(MesosDnsFixtures.stateRecords(
+    try (MesosDnsServer server = MesosDnsServer.start(MesosDnsFixtures.stateRecords(
         MesosDnsFixtures.fixture("state-marathon-40-web-prod-tasks.json")))) {
       String[] hostPort = server.hostPort().split(":");
       SimpleResolver resolver = new SimpleResolver(
@@ -55,7 +55,7 @@ class TestDnsServerTest {
 
   @Test
   void answers_unknown_names_like_mesos_dns() throws Exception {
-    try (TestDnsServer server = TestDnsServer.start(MesosDnsFixtures.axfrRecords(
+    try (MesosDnsServer server = MesosDnsServer.start(MesosDnsFixtures.axfrRecords(
         MesosDnsFixtures.fixture("mesos-dns-axfr.json")))) {
       String[] hostPort = server.hostPort().split(":");
       SimpleResolver resolver = new SimpleResolver(

@@ -1,5 +1,6 @@
-package dev.lodestar.discovery.dns;
+package dev.lodestar.discovery.testing;
 
+import dev.lodestar.discovery.internal.DaemonThreads;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -58,7 +59,7 @@ import org.xbill.DNS.Type;
  *
  * <p>Thread safety: safe for concurrent use; state changes are visible to the next query.
  */
-public final class TestDnsServer implements AutoCloseable {
+public final class MesosDnsServer implements AutoCloseable {
   private static final int UDP_LIMIT = 512;
 
   private final Name domain;
@@ -77,22 +78,18 @@ public final class TestDnsServer implements AutoCloseable {
   private final Set<Socket> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private TestDnsServer(Name domain, DatagramSocket udp, ServerSocket tcp) {
+  private MesosDnsServer(Name domain, DatagramSocket udp, ServerSocket tcp) {
     this.domain = domain;
     this.address = new InetSocketAddress(udp.getLocalAddress(), udp.getLocalPort());
     this.udp = udp;
     this.tcp = tcp;
-    this.threads = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "test-dns-server");
-      t.setDaemon(true);
-      return t;
-    });
+    this.threads = Executors.newCachedThreadPool(DaemonThreads.named("mesos-dns-server"));
     threads.execute(() -> serveUdp(udp));
     threads.execute(() -> serveTcp(tcp));
   }
 
   /** Starts a server for domain {@code mesos.} on 127.0.0.1 and a free port. */
-  public static TestDnsServer start(Collection<MesosDnsFixtures.Rr> records) throws IOException {
+  public static MesosDnsServer start(Collection<MesosDnsFixtures.Rr> records) throws IOException {
     Name domain = Name.fromConstantString("mesos.");
     InetAddress loopback = InetAddress.getLoopbackAddress();
     for (int attempt = 0; ; attempt++) {
@@ -109,7 +106,7 @@ public final class TestDnsServer implements AutoCloseable {
         }
         throw e;
       }
-      TestDnsServer server = new TestDnsServer(domain, udp, tcp);
+      MesosDnsServer server = new MesosDnsServer(domain, udp, tcp);
       server.records(records);
       return server;
     }
