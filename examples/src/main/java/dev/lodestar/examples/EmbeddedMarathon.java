@@ -1,33 +1,22 @@
 package dev.lodestar.examples;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.lodestar.discovery.marathon.MarathonSource;
 import dev.lodestar.discovery.spi.ServiceSource;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A Marathon-compatible server on loopback, for the demo and the example tests: one app with an
- * HTTP health check, its tasks in the REST shapes of Marathon 1.5+ ({@code GET
- * /v2/apps/{id}?embed=app.tasks} and {@code GET /v2/apps?embed=apps.tasks}, as in the
- * fixtures) and the {@code /v2/events} stream ({@code event:}/{@code data:} lines, CRLF, an {@code
- * event_stream_attached} first, a bare CRLF heartbeat every second). Every other path is 404.
+ * A Marathon cluster for the demo and the example tests: one app with an HTTP health check, its
+ * tasks in the REST shapes of Marathon 1.5+ (as in the fixtures), served by discovery-testing's
+ * {@link FakeMarathon} on loopback with its {@code /v2/events} stream (a bare CRLF heartbeat every
+ * second). This class keeps the tasks and their health; the fake does the HTTP.
  *
  * <p>Thread safety: safe for concurrent use; the REST answers always reflect the last change,
  * which is made before its events are sent (clients re-read the app on every event).
@@ -37,11 +26,8 @@ final class EmbeddedMarathon implements Cluster {
   private static final String AGENT = "7f1c3f6e-58c2-4b8e-9c0b-b0d1d2e3f4a5-S";
 
   private final String appId;
-  private final HttpServer server;
-  private final ExecutorService threads;
+  private final FakeMarathon server;
   private final Map<AppInstance, Task> tasks = new LinkedHashMap<>();
-  private final List<BlockingQueue<String>> streams = new CopyOnWriteArrayList<>();
-  private volatile boolean closed;
 
   /** One Marathon task: its ids and what its health check said last (null: no result yet). */
   private static final class Task {
@@ -63,15 +49,8 @@ final class EmbeddedMarathon implements Cluster {
 
   EmbeddedMarathon(String appId) throws IOException {
     this.appId = appId;
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    this.threads = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "embedded-marathon");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(threads);
-    server.createContext("/", this::handle);
-    server.start();
+    this.server = new FakeMarathon().heartbeat(Duration.ofSeconds(1));
+    publish();
   }
 
   @Override
@@ -81,7 +60,7 @@ final class EmbeddedMarathon implements Cluster {
 
   /** The base URL, e.g. {@code http://127.0.0.1:41234}. */
   String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return server.url();
   }
 
   @Override
@@ -102,6 +81,7 @@ final class EmbeddedMarathon implements Cluster {
       t.lastSuccess = Instant.now().toString();
       tasks.put(app, t);
     }
+    publish();
   }
 
   @Override
@@ -111,6 +91,7 @@ final class EmbeddedMarathon implements Cluster {
       t = new Task(appId, tasks.size() + 1);
       tasks.put(app, t);
     }
+    publish();
     event("status_update_event", statusUpdate(app, t, "TASK_RUNNING"));
     event("instance_changed_event", "{\"instanceId\":\"" + t.instanceId
         + "\",\"condition\":\"Running\",\"runSpecId\":\"" + appId + "\",\"agentId\":\"" + AGENT
@@ -143,6 +124,7 @@ final class EmbeddedMarathon implements Cluster {
         t.lastFailure = Instant.now().toString();
       }
     }
+    publish();
     String now = Instant.now().toString();
     event("health_status_changed_event", "{\"eventType\":\"health_status_changed_event\","
         + "\"timestamp\":\"" + now + "\",\"appId\":\"" + appId + "\",\"instanceId\":\""
@@ -158,6 +140,7 @@ final class EmbeddedMarathon implements Cluster {
     synchronized (this) {
       t = tasks.remove(app); // Marathon lists active tasks only
     }
+    publish();
     if (t != null) {
       event("status_update_event", statusUpdate(app, t, state));
     }
@@ -174,10 +157,12 @@ final class EmbeddedMarathon implements Cluster {
 
   /** Sends one event to every connected client. */
   private void event(String type, String json) {
-    String frame = "event: " + type + "\r\ndata: " + json + "\r\n\r\n";
-    for (BlockingQueue<String> q : streams) {
-      q.add(frame);
-    }
+    server.event(type, json);
+  }
+
+  /** Serves the app as it is now; called after every change, before the change's events. */
+  private synchronized void publish() {
+    server.putApp(appId, appJson());
   }
 
   private synchronized String appJson() {
@@ -224,66 +209,8 @@ final class EmbeddedMarathon implements Cluster {
     return s == null ? "null" : "\"" + s + "\"";
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try {
-      String path = ex.getRequestURI().getPath();
-      if (path.equals("/v2/events")) {
-        stream(ex);
-      } else if (path.equals("/v2/apps" + appId)) {
-        send(ex, 200, "{\"app\":" + appJson() + "}");
-      } else if (path.equals("/v2/apps") || path.equals("/v2/apps/")) {
-        send(ex, 200, "{\"apps\":[" + appJson() + "]}");
-      } else {
-        send(ex, 404, "{\"message\":\"App '" + path.replaceFirst("^/v2/apps", "")
-            + "' does not exist\"}");
-      }
-    } finally {
-      ex.close();
-    }
-  }
-
-  private static void send(HttpExchange ex, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().add("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    ex.getResponseBody().write(bytes);
-  }
-
-  private void stream(HttpExchange ex) throws IOException {
-    if (!"text/event-stream".equals(ex.getRequestHeaders().getFirst("Accept"))) {
-      send(ex, 406, "{\"message\":\"Accept: text/event-stream expected\"}");
-      return;
-    }
-    BlockingQueue<String> queue = new LinkedBlockingQueue<>();
-    ex.getResponseHeaders().add("Content-Type", "text/event-stream;charset=utf-8");
-    ex.getResponseHeaders().add("Connection", "close");
-    ex.sendResponseHeaders(200, 0);
-    OutputStream out = ex.getResponseBody();
-    String attached = "event: event_stream_attached\r\ndata: {\"remoteAddress\":\"127.0.0.1\","
-        + "\"eventType\":\"event_stream_attached\",\"timestamp\":\"" + Instant.now() + "\"}"
-        + "\r\n\r\n";
-    out.write(attached.getBytes(StandardCharsets.UTF_8));
-    out.flush();
-    streams.add(queue);
-    try {
-      while (!closed) {
-        String frame = queue.poll(1, TimeUnit.SECONDS);
-        out.write((frame != null ? frame : "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (IOException e) {
-      // the client went away
-    } finally {
-      streams.remove(queue);
-    }
-  }
-
   @Override
   public void close() {
-    closed = true;
-    server.stop(0);
-    threads.shutdownNow();
+    server.close();
   }
 }
