@@ -89,6 +89,9 @@ final class DefaultServiceResolver implements ServiceResolver {
             if (holders.remove(id, holder)) {
               forget(id);
             }
+            // After the map removal, so a retired holder is never found in the map: handles
+            // that still hold it look the service up again.
+            holder.retire();
             if (!closed && watchers.watched(id)) {
               watchers.onError(id, cause == RemovalCause.EXPLICIT
                   ? new UnknownServiceException(id, source.name() + " says it no longer exists")
@@ -125,12 +128,23 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public Instance pick(String serviceId) {
-    return holder(serviceId).pick(null).instance();
+    return pickEndpoint(serviceId, null).instance();
   }
 
   @Override
   public Instance pick(String serviceId, String affinityKey) {
-    return holder(serviceId).pick(affinityKey).instance();
+    return pickEndpoint(serviceId, affinityKey).instance();
+  }
+
+  private Endpoint pickEndpoint(String serviceId, String affinityKey) {
+    Endpoint endpoint = holder(serviceId).pick(affinityKey);
+    if (endpoint == null) { // the holder was dropped between the lookup and the pick
+      endpoint = holder(serviceId).pick(affinityKey);
+      if (endpoint == null) {
+        throw droppedWhilePicking(serviceId);
+      }
+    }
+    return endpoint;
   }
 
   @Override
@@ -141,7 +155,15 @@ final class DefaultServiceResolver implements ServiceResolver {
   @Override
   public Selection select(String serviceId, String affinityKey) {
     ServiceHolder holder = holder(serviceId);
-    return track(holder, holder.pick(affinityKey));
+    EndpointView view = holder.pickView(affinityKey);
+    if (view == null) {
+      holder = holder(serviceId);
+      view = holder.pickView(affinityKey);
+      if (view == null) {
+        throw droppedWhilePicking(serviceId);
+      }
+    }
+    return new TrackedSelection(holder, view, ticker);
   }
 
   @Override
@@ -149,38 +171,42 @@ final class DefaultServiceResolver implements ServiceResolver {
     java.util.Objects.requireNonNull(instance, "instance");
     ServiceHolder holder = holders.get(serviceId);
     ServiceState state = holder == null ? null : holder.state();
-    if (state == null) {
+    if (state == null || state.retired) {
       return new DetachedSelection(instance);
     }
-    for (Endpoint endpoint : state.endpoints) {
-      if (endpoint.instance().instanceId().equals(instance.instanceId())) {
-        return track(holder, endpoint);
-      }
-    }
-    return trackById(holder, instance, instance.weight());
+    return new TrackedSelection(holder, holder.view(state, instance, instance.weight()), ticker);
   }
 
   private Selection track(ServiceHolder holder, Endpoint endpoint) {
-    if (endpoint instanceof EndpointView) {
-      return new TrackedSelection(holder, (EndpointView) endpoint, ticker);
-    }
-    return trackById(holder, endpoint.instance(), endpoint.weight());
+    ServiceState state = holder.state();
+    return new TrackedSelection(holder, holder.view(state, endpoint), ticker);
   }
 
-  /** A custom picker's own endpoint, or an instance outside the picker's set: stats by id. */
-  private Selection trackById(ServiceHolder holder, Instance instance, double weight) {
-    InstanceStats stats = holder.statsOf(instance.instanceId());
-    if (stats == null) {
-      stats = new InstanceStats(instance.instanceId(), ticker, Long.MIN_VALUE);
-    }
-    return new TrackedSelection(holder, new EndpointView(instance, stats, weight), ticker);
+  /**
+   * A service dropped from the cache twice in a row around one pick (removals racing a reload);
+   * callers may retry.
+   */
+  static DiscoveryUnavailableException droppedWhilePicking(String serviceId) {
+    return new DiscoveryUnavailableException(
+        serviceId, "dropped from the cache again while being reloaded", null);
+  }
+
+  @Override
+  public ServiceHandle service(String serviceId) {
+    java.util.Objects.requireNonNull(serviceId, "serviceId");
+    return new CachedServiceHandle(this, serviceId, ticker);
   }
 
   @Override
   public <T> T call(String serviceId, CheckedFunction<Instance, T> call) throws Exception {
     List<Instance> tried = new ArrayList<>(maxAttempts);
     return Retry.decorateCallable(retry, () -> {
-      Selection selection = selectAvoiding(serviceId, tried);
+      Selection selection;
+      try {
+        selection = selectAvoiding(serviceId, tried);
+      } catch (NoInstanceAvailableException e) {
+        throw e.withCallerStack(); // the pick path's exception is shared and stackless
+      }
       tried.add(selection.instance());
       T result;
       try {
@@ -202,10 +228,21 @@ final class DefaultServiceResolver implements ServiceResolver {
   private Selection selectAvoiding(String serviceId, List<Instance> tried) {
     ServiceHolder holder = holder(serviceId);
     Endpoint endpoint = holder.pick(null);
+    if (endpoint == null) {
+      holder = holder(serviceId);
+      endpoint = holder.pick(null);
+      if (endpoint == null) {
+        throw droppedWhilePicking(serviceId);
+      }
+    }
     if (tried.contains(endpoint.instance())) {
       List<Endpoint> candidates = holder.state().endpoints;
       for (int i = 0; i < candidates.size() && tried.contains(endpoint.instance()); i++) {
-        endpoint = holder.pick(null);
+        Endpoint again = holder.pick(null);
+        if (again == null) {
+          break; // dropped meanwhile: the candidates below are still a valid answer
+        }
+        endpoint = again;
       }
       if (tried.contains(endpoint.instance())) {
         for (Endpoint candidate : candidates) {
@@ -343,7 +380,8 @@ final class DefaultServiceResolver implements ServiceResolver {
     return Set.copyOf(holders.keySet());
   }
 
-  private ServiceHolder holder(String serviceId) {
+  /** The cached holder, or a first load (bounded by the load timeout). */
+  ServiceHolder holder(String serviceId) {
     ServiceHolder holder = holders.get(serviceId);
     return holder != null ? holder : load(serviceId);
   }
@@ -491,6 +529,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   private void remove(String serviceId) {
     ServiceHolder holder = holders.remove(serviceId);
     if (holder != null) {
+      holder.retire();
       cache.invalidate(serviceId);
       forget(serviceId);
     }
@@ -562,6 +601,9 @@ final class DefaultServiceResolver implements ServiceResolver {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "closing " + source.name() + " failed", e);
     }
+    // Retired at once (not in the cache's asynchronous removal listener), so that handles
+    // fail from now on as pick(id) does.
+    holders.values().forEach(ServiceHolder::retire);
     holders.clear();
     cache.invalidateAll();
   }

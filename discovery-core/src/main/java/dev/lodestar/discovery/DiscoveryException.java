@@ -18,10 +18,14 @@ public abstract class DiscoveryException extends RuntimeException {
     this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
   }
 
-  /** Creates an exception that may skip filling in its stack trace (for hot failure paths). */
+  /**
+   * Creates an exception that may skip filling in its stack trace (for hot failure paths). A
+   * stackless exception also refuses suppressed exceptions, so that one instance can be shared
+   * and thrown many times without growing.
+   */
   protected DiscoveryException(
       String serviceId, String message, Throwable cause, boolean writableStackTrace) {
-    super(message, cause, true, writableStackTrace);
+    super(message, cause, writableStackTrace, writableStackTrace);
     this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
   }
 

@@ -4,6 +4,13 @@ package dev.lodestar.discovery;
  * The service is known but has no instance that may receive traffic (none listed, all unhealthy,
  * or all ejected and panic mode is {@code FAIL}).
  *
+ * <p>The picking methods ({@code pick}, {@code select} and their {@link ServiceHandle} forms) throw
+ * one shared instance per routing state of the service, built when the state was, without a stack
+ * trace and without suppressed exceptions: an application that keeps picking from an empty
+ * service pays no stack walk per call. {@link ServiceResolver#call} and the HTTP client, where a
+ * stack trace helps more than it costs, throw a fresh one that carries the caller's stack, with
+ * the shared one as its cause.
+ *
  * <p>Thread safety: immutable after construction.
  */
 public class NoInstanceAvailableException extends DiscoveryException {
@@ -12,5 +19,24 @@ public class NoInstanceAvailableException extends DiscoveryException {
   /** Creates the exception; the message is prefixed with the service id. */
   public NoInstanceAvailableException(String serviceId, String reason) {
     super(serviceId, "no instance available for '" + serviceId + "': " + reason, null);
+  }
+
+  private NoInstanceAvailableException(String serviceId, String message, Throwable cause,
+      boolean writableStackTrace) {
+    super(serviceId, message, cause, writableStackTrace);
+  }
+
+  /** The shared, stackless form for the pick path. */
+  static NoInstanceAvailableException stackless(String serviceId, String reason) {
+    return new NoInstanceAvailableException(
+        serviceId, "no instance available for '" + serviceId + "': " + reason, null, false);
+  }
+
+  /**
+   * A new exception with the same message, the caller's stack and this one as its cause; for
+   * paths where the stack matters more than its cost.
+   */
+  NoInstanceAvailableException withCallerStack() {
+    return new NoInstanceAvailableException(serviceId(), getMessage(), this, true);
   }
 }

@@ -65,20 +65,99 @@ final class ServiceHolder {
     this.picks = recordPicks ? new LongAdder() : null;
   }
 
-  /** The hot path: one volatile read and the picker. */
+  /**
+   * The hot path: one volatile read and the picker.
+   *
+   * @return the picked endpoint, or null when this holder is retired (dropped from the cache):
+   *     the caller looks the service up again
+   * @throws NoInstanceAvailableException the state's shared, stackless one, if nothing is routable
+   */
   Endpoint pick(String affinityKey) {
+    ServiceState s = touch();
+    Picker picker = s.picker;
+    if (picker == null) {
+      return noPicker(s);
+    }
+    return picker.pick(affinityKey);
+  }
+
+  /** {@link #pick} for the outcome-reporting path: the endpoint with its feedback target. */
+  EndpointView pickView(String affinityKey) {
+    ServiceState s = touch();
+    Picker picker = s.picker;
+    if (picker == null) {
+      return noPicker(s);
+    }
+    return view(s, picker.pick(affinityKey));
+  }
+
+  /**
+   * The feedback target of a picked endpoint: the endpoint itself when the resolver built it
+   * (the common case: one type check), else {@link #view(ServiceState, Instance, double)}.
+   */
+  EndpointView view(ServiceState s, Endpoint picked) {
+    if (picked instanceof EndpointView) {
+      return (EndpointView) picked;
+    }
+    return view(s, picked.instance(), picked.weight());
+  }
+
+  /**
+   * The endpoint of {@code instance} in the state's picker set (lock-free), else one over the
+   * live stats of a listed instance outside it (an ejected one, say; under this holder's lock,
+   * off the pick path), else a detached one whose reports reach nothing but the selection.
+   */
+  EndpointView view(ServiceState s, Instance instance, double weight) {
+    EndpointView view = s.endpointOf(instance.instanceId());
+    if (view != null) {
+      return view;
+    }
+    InstanceStats st = statsOf(instance.instanceId());
+    if (st == null) {
+      st = new InstanceStats(instance.instanceId(), ticker, Long.MIN_VALUE);
+    }
+    return new EndpointView(instance, st, weight);
+  }
+
+  /** The stats of a listed instance, or null. */
+  private synchronized InstanceStats statsOf(String instanceId) {
+    return stats.get(instanceId);
+  }
+
+  private ServiceState touch() {
     if (!accessed) {
       accessed = true;
     }
     if (picks != null) {
       picks.increment();
     }
-    ServiceState s = state;
-    Picker picker = s.picker;
-    if (picker == null) {
-      throw s.failure();
+    return state;
+  }
+
+  private static EndpointView noPicker(ServiceState s) {
+    if (s.retired) {
+      return null;
     }
-    return picker.pick(affinityKey);
+    throw s.failure();
+  }
+
+  /**
+   * Marks this holder as dropped from the cache: picks through it (a {@link ServiceHandle} that
+   * still holds it, a pick racing the removal) return null and go to the current holder.
+   */
+  void retire() {
+    synchronized (this) {
+      ServiceState s = state;
+      if (s != null && !s.retired) {
+        state = s.retire();
+      }
+    }
+  }
+
+  /** Whether {@link #retire()} was called. */
+  boolean retired() {
+    ServiceState s = state;
+    return s != null && s.retired;
   }
 
   ServiceState state() {
@@ -100,8 +179,8 @@ final class ServiceHolder {
     unknownSinceNanos = 0;
     failedRefreshes = 0;
     ServiceState current = state;
-    if (current != null && current.snapshot.equals(snapshot)) {
-      return;
+    if (current != null && (current.retired || current.snapshot.equals(snapshot))) {
+      return; // unchanged, or dropped from the cache: a late refresh must not revive it
     }
     Set<String> ids = new HashSet<>();
     for (Instance instance : snapshot.instances()) {
@@ -261,7 +340,7 @@ final class ServiceHolder {
 
   private void tryEjectLocked(InstanceStats st, Throwable error) {
     ServiceState s = state;
-    if (st.ejected || stats.get(st.instanceId) != st || s == null) {
+    if (st.ejected || stats.get(st.instanceId) != st || s == null || s.retired) {
       return; // already ejected, or no longer part of the service
     }
     int total = s.snapshot.instances().size();
@@ -326,10 +405,5 @@ final class ServiceHolder {
 
   long picks() {
     return picks == null ? -1 : picks.sum();
-  }
-
-  /** The stats of a listed instance, or null (used when a custom picker returns a foreign endpoint). */
-  synchronized InstanceStats statsOf(String instanceId) {
-    return stats.get(instanceId);
   }
 }

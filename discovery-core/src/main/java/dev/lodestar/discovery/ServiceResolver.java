@@ -105,6 +105,16 @@ public interface ServiceResolver extends AutoCloseable {
   <T> T call(String serviceId, CheckedFunction<Instance, T> call) throws Exception;
 
   /**
+   * A handle on one service, for code that picks from the same service again and again: its
+   * picks skip the service-id lookup. Loads nothing until its first pick; stays valid across
+   * snapshot changes, idle expiry and removals (see {@link ServiceHandle}). Cheap; keep one per
+   * service rather than creating one per call.
+   *
+   * @throws NullPointerException if {@code serviceId} is null
+   */
+  ServiceHandle service(String serviceId);
+
+  /**
    * Follows a service: {@code watcher} gets its current snapshot as soon as it is loaded (loading
    * it now, asynchronously, if it is not cached), then every change the resolver applies, pushed
    * or refreshed. For integrations that keep their own copy of the instances, such as a gRPC name
