@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,6 +47,7 @@ class ConcurrencyStressTest {
     Duration runFor = Duration.ofMillis(700);
     Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
     AtomicLong picks = new AtomicLong();
+    LongAdder livePicks = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
     try (ServiceResolver resolver = ServiceResolver.builder().source(source).strategy(strategy)
         .build()) {
@@ -78,6 +80,7 @@ class ConcurrencyStressTest {
                     + ", " + after + "]");
               }
               n++;
+              livePicks.increment();
             }
             picks.addAndGet(n);
           } catch (Throwable e) {
@@ -87,9 +90,14 @@ class ConcurrencyStressTest {
           }
         }, "picker-" + t).start();
       }
-      long deadline = System.nanoTime() + runFor.toNanos();
+      // At least runFor, and until enough snapshots and picks happened: on a loaded machine the
+      // time alone may not be enough (a count, not a timing, is what the test needs). Bounded.
+      long start = System.nanoTime();
+      long deadline = start + runFor.toNanos();
+      long hardDeadline = start + TimeUnit.SECONDS.toNanos(30);
       long gen = 0;
-      while (System.nanoTime() < deadline) {
+      while (System.nanoTime() < hardDeadline
+          && (System.nanoTime() < deadline || gen <= 100 || livePicks.sum() <= 1000)) {
         gen++;
         // Announced before it is pushed, so a picker that sees it has seen the announcement.
         published.set(gen);
