@@ -1,6 +1,7 @@
 package dev.lodestar.agent;
 
 import dev.lodestar.agent.haproxy.HaproxyCommand;
+import dev.lodestar.agent.proxy.ProxyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,13 +17,18 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LodestarCommand.Version.class,
     description = "Lodestar's per-host agent: service discovery for Marathon / Mesos-DNS.",
-    subcommands = {CommandLine.HelpCommand.class, HaproxyCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, HaproxyCommand.class, ProxyCommand.class})
 public final class LodestarCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Runs the command line and exits the JVM with its exit code. */
   public static void main(String[] args) {
+    // One line per log record (java.util.logging's default takes two), unless configured.
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format",
+          "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+    }
     System.exit(commandLine().execute(args));
   }
 

@@ -1,0 +1,41 @@
+package dev.lodestar.agent.proxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link ProxyServer}.
+ *
+ * @param bindAddress the address every listener binds (127.0.0.1 by default)
+ * @param connectTimeout bound on one connect attempt to an instance
+ * @param idleTimeout a connection with no byte in either direction for this long is closed
+ * @param maxAttempts connect attempts per client connection, on different instances when possible
+ * @param shutdownGrace how long open connections may run on after a shutdown begins
+ * @param workerThreads event loops relaying bytes (0: Netty's default, twice the cores)
+ */
+record ProxyConfig(String bindAddress, Duration connectTimeout, Duration idleTimeout,
+    int maxAttempts, Duration shutdownGrace, int workerThreads) {
+
+  /** The largest buffer one read may fill: a connection holds at most one per direction. */
+  static final int MAX_READ_BYTES = 64 * 1024;
+
+  ProxyConfig {
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    positive(connectTimeout, "connectTimeout");
+    positive(idleTimeout, "idleTimeout");
+    positive(shutdownGrace, "shutdownGrace");
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+    }
+    if (workerThreads < 0) {
+      throw new IllegalArgumentException("workerThreads must be >= 0, was " + workerThreads);
+    }
+  }
+
+  private static void positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(name + " must be positive, was " + d);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package dev.lodestar.agent.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.source.StaticSource;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy engine in process (a static source instead of Marathon): relaying, retries,
+ * half-close, idle timeout, listener changes. The end-to-end tests with the jar are in ProxyIT.
+ */
+class ProxyServerTest {
+  private final StaticSource source = StaticSource.create();
+  private final ServiceResolver resolver = ServiceResolver.builder().source(source)
+      .strategy(LoadBalancingStrategy.roundRobin()).build();
+  private ProxyServer proxy;
+
+  private ProxyServer proxy(Duration idleTimeout) {
+    proxy = new ProxyServer(new ProxyConfig("127.0.0.1", Duration.ofSeconds(2), idleTimeout, 3,
+        Duration.ofSeconds(5), 2), resolver);
+    return proxy;
+  }
+
+  @AfterEach
+  void close() {
+    if (proxy != null) {
+      proxy.shutdown();
+    }
+    resolver.close();
+  }
+
+  private static Instance at(TestBackend b) {
+    return Instance.of("/svc", "127.0.0.1", b.port());
+  }
+
+  @Test
+  void relaysAndRetriesPastADeadInstance() throws Exception {
+    try (TestBackend a = new TestBackend(TestBackend.Mode.ECHO);
+        TestBackend dead = new TestBackend(TestBackend.Mode.ECHO)) {
+      int deadPort = dead.port();
+      dead.kill();
+      source.set("/svc", at(a), Instance.of("/svc", "127.0.0.1", deadPort));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMinutes(1)).update(Map.of(port, new ProxyServer.Target("/svc", "/svc")));
+      assertEquals(List.of(port), proxy.listeningPorts());
+      assertEquals(0, Apps.failedRoundTrips(port, 20));
+      assertEquals(20, a.accepted());
+    }
+  }
+
+  @Test
+  void aHalfClosedClientStillGetsTheWholeAnswer() throws Exception {
+    try (TestBackend a = new TestBackend(TestBackend.Mode.ECHO)) {
+      source.set("/svc", at(a));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMinutes(1)).update(Map.of(port, new ProxyServer.Target("/svc", "/svc")));
+      String big = "x".repeat(300_000);
+      assertEquals(big, Apps.echo(port, big));
+    }
+  }
+
+  @Test
+  void concurrentMegabyteTransfersArriveIntact() throws Exception {
+    try (TestBackend a = new TestBackend(TestBackend.Mode.ECHO);
+        BulkClient client = new BulkClient()) {
+      source.set("/svc", at(a));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMinutes(1)).update(Map.of(port, new ProxyServer.Target("/svc", "/svc")));
+      List<CompletableFuture<BulkClient.Result>> results = client.start(port, 20, 1 << 20);
+      for (CompletableFuture<BulkClient.Result> f : results) {
+        BulkClient.Result r = f.get(2, TimeUnit.MINUTES);
+        assertTrue(r.intact(), r.toString());
+      }
+    }
+  }
+
+  @Test
+  void anIdleConnectionIsClosedAndTheRemovedPortStopsAccepting() throws Exception {
+    try (TestBackend silent = new TestBackend(TestBackend.Mode.SILENT)) {
+      source.set("/svc", at(silent));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMillis(500)).update(Map.of(port,
+          new ProxyServer.Target("/svc", "/svc")));
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(30_000);
+        s.getOutputStream().write("anyone?".getBytes(StandardCharsets.UTF_8));
+        assertEquals(-1, s.getInputStream().read(), "the idle connection was not closed");
+      }
+      proxy.update(Map.of());
+      assertEquals(List.of(), proxy.listeningPorts());
+      assertNull(Apps.echo(port, "x"));
+    }
+  }
+
+  @Test
+  void aPortAlreadyTakenIsReportedAndTheOthersWork() throws Exception {
+    try (TestBackend a = new TestBackend(TestBackend.Mode.ECHO);
+        ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", 0));
+      source.set("/svc", at(a));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMinutes(1)).update(Map.of(
+          taken.getLocalPort(), new ProxyServer.Target("/svc", "/taken"),
+          port, new ProxyServer.Target("/svc", "/svc")));
+      assertEquals(List.of(port), proxy.listeningPorts());
+      assertEquals("ok", Apps.echo(port, "ok"));
+      String state = proxy.state().toString();
+      assertTrue(state.contains("/taken"), state);
+    }
+  }
+}
