@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.lodestar.discovery.balance.Endpoint;
 import dev.lodestar.discovery.balance.HealthPolicy;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.internal.DaemonThreads;
+import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.spi.SnapshotListener;
 import io.github.resilience4j.core.IntervalFunction;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -112,11 +113,8 @@ final class DefaultServiceResolver implements ServiceResolver {
         Math.min(1000L, Math.max(refreshMillis / 8, 1)), 2.0, 0.5, Math.max(refreshMillis, 2));
     this.ownsScheduler = b.scheduler == null;
     this.scheduler = ownsScheduler
-        ? Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "lodestar-resolver-maintenance");
-          t.setDaemon(true);
-          return t;
-        })
+        ? Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("lodestar-resolver-maintenance"))
         : b.scheduler;
     long period = Math.max(10, Math.min(1000, refreshMillis / 2));
     source.start(new Listener());
@@ -421,7 +419,7 @@ final class DefaultServiceResolver implements ServiceResolver {
   }
 
   private DiscoveryException translate(String serviceId, Throwable error) {
-    Throwable cause = unwrap(error);
+    Throwable cause = Futures.unwrap(error);
     if (cause instanceof DiscoveryException) {
       return (DiscoveryException) cause;
     }
@@ -460,7 +458,7 @@ final class DefaultServiceResolver implements ServiceResolver {
     }).whenComplete((snapshot, error) -> {
       if (listener != Notify.NONE) {
         Duration latency = Duration.ofNanos(Math.max(ticker.getAsLong() - start, 0));
-        Notify.run(() -> listener.onLoad(serviceId, latency, error == null ? null : unwrap(error)));
+        Notify.run(() -> listener.onLoad(serviceId, latency, error == null ? null : Futures.unwrap(error)));
       }
     });
   }
@@ -492,7 +490,7 @@ final class DefaultServiceResolver implements ServiceResolver {
           }
           return;
         }
-        Throwable cause = unwrap(error);
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof UnknownServiceException) {
           long since = holder.unknownSinceNanos;
           if (since == 0) {
@@ -612,14 +610,6 @@ final class DefaultServiceResolver implements ServiceResolver {
   public String toString() {
     return "ServiceResolver{source=" + source.name() + ", strategy=" + strategy.name()
         + ", services=" + holders.keySet() + "}";
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   /** Pushes from the source. Serialized per source, never throws back into it. */

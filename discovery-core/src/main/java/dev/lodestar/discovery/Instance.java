@@ -1,5 +1,6 @@
 package dev.lodestar.discovery;
 
+import dev.lodestar.discovery.internal.Checks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -208,13 +209,13 @@ public final class Instance {
       if (host.indexOf(' ') >= 0 || host.startsWith("[")) {
         throw new IllegalArgumentException("invalid host '" + host + "'");
       }
-      this.port = requirePort(port, "port");
+      this.port = Checks.port(port, "port");
     }
 
     /** Adds a named port. @throws IllegalArgumentException if the port is out of 1..65535 */
     public Builder namedPort(String name, int port) {
       requireNonBlank(name, "name");
-      requirePort(port, "port " + name);
+      Checks.port(port, "port " + name);
       if (!ownsNamedPorts) {
         namedPorts = new LinkedHashMap<>(namedPorts);
         ownsNamedPorts = true;
@@ -274,10 +275,7 @@ public final class Instance {
 
     /** Sets the relative weight. @throws IllegalArgumentException if below 1 */
     public Builder weight(int weight) {
-      if (weight < 1) {
-        throw new IllegalArgumentException("weight must be >= 1, was " + weight);
-      }
-      this.weight = weight;
+      this.weight = Checks.atLeast(weight, 1, "weight");
       return this;
     }
 
@@ -293,12 +291,5 @@ public final class Instance {
       throw new IllegalArgumentException(name + " must not be blank");
     }
     return value;
-  }
-
-  private static int requirePort(int port, String what) {
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(what + " must be in 1..65535, was " + port);
-    }
-    return port;
   }
 }

@@ -2,6 +2,7 @@ package dev.lodestar.discovery;
 
 import dev.lodestar.discovery.balance.HealthPolicy;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.spi.ServiceSource;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -218,7 +219,7 @@ public interface ServiceResolver extends AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder refreshInterval(Duration refreshInterval) {
-      this.refreshInterval = positive(refreshInterval, "refreshInterval");
+      this.refreshInterval = Checks.positive(refreshInterval, "refreshInterval");
       return this;
     }
 
@@ -229,7 +230,7 @@ public interface ServiceResolver extends AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder loadTimeout(Duration loadTimeout) {
-      this.loadTimeout = positive(loadTimeout, "loadTimeout");
+      this.loadTimeout = Checks.positive(loadTimeout, "loadTimeout");
       return this;
     }
 
@@ -239,7 +240,7 @@ public interface ServiceResolver extends AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder idleExpiry(Duration idleExpiry) {
-      this.idleExpiry = positive(idleExpiry, "idleExpiry");
+      this.idleExpiry = Checks.positive(idleExpiry, "idleExpiry");
       return this;
     }
 
@@ -251,7 +252,7 @@ public interface ServiceResolver extends AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxStaleness(Duration maxStaleness) {
-      this.maxStaleness = positive(maxStaleness, "maxStaleness");
+      this.maxStaleness = Checks.positive(maxStaleness, "maxStaleness");
       return this;
     }
 
@@ -266,11 +267,7 @@ public interface ServiceResolver extends AutoCloseable {
      * @throws IllegalArgumentException if negative
      */
     public Builder unknownServiceGrace(Duration grace) {
-      Objects.requireNonNull(grace, "unknownServiceGrace");
-      if (grace.isNegative()) {
-        throw new IllegalArgumentException("unknownServiceGrace must not be negative: " + grace);
-      }
-      this.unknownServiceGrace = grace;
+      this.unknownServiceGrace = Checks.notNegative(grace, "unknownServiceGrace");
       return this;
     }
 
@@ -280,10 +277,7 @@ public interface ServiceResolver extends AutoCloseable {
      * @throws IllegalArgumentException if below 1
      */
     public Builder maxAttempts(int maxAttempts) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-      }
-      this.maxAttempts = maxAttempts;
+      this.maxAttempts = Checks.atLeast(maxAttempts, 1, "maxAttempts");
       return this;
     }
 
@@ -359,14 +353,6 @@ public interface ServiceResolver extends AutoCloseable {
         }
       }
       return false;
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

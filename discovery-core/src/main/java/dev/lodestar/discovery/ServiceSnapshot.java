@@ -1,5 +1,6 @@
 package dev.lodestar.discovery;
 
+import dev.lodestar.discovery.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -61,8 +62,8 @@ public final class ServiceSnapshot {
       String serviceId, Collection<Instance> instances, String origin, Duration ttl) {
     Instance.requireNonBlank(serviceId, "serviceId");
     Objects.requireNonNull(origin, "origin");
-    if (ttl != null && ttl.isNegative()) {
-      throw new IllegalArgumentException("ttl must not be negative: " + ttl);
+    if (ttl != null) {
+      Checks.notNegative(ttl, "ttl");
     }
     List<Instance> sorted = new ArrayList<>(instances);
     sorted.sort(Comparator.comparing(Instance::instanceId));

@@ -1,5 +1,6 @@
 package dev.lodestar.discovery.balance;
 
+import dev.lodestar.discovery.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -161,10 +162,7 @@ public final class HealthPolicy {
 
     /** @throws IllegalArgumentException if negative */
     public Builder consecutiveFailures(int n) {
-      if (n < 0) {
-        throw new IllegalArgumentException("consecutiveFailures must be >= 0, was " + n);
-      }
-      this.consecutiveFailures = n;
+      this.consecutiveFailures = Checks.atLeast(n, 0, "consecutiveFailures");
       return this;
     }
 
@@ -176,13 +174,13 @@ public final class HealthPolicy {
 
     /** @throws IllegalArgumentException if not positive */
     public Builder baseEjectionTime(Duration d) {
-      this.baseEjectionTime = positive(d, "baseEjectionTime");
+      this.baseEjectionTime = Checks.positive(d, "baseEjectionTime");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder maxEjectionTime(Duration d) {
-      this.maxEjectionTime = positive(d, "maxEjectionTime");
+      this.maxEjectionTime = Checks.positive(d, "maxEjectionTime");
       return this;
     }
 
@@ -212,11 +210,7 @@ public final class HealthPolicy {
 
     /** @throws IllegalArgumentException if negative */
     public Builder slowStartWindow(Duration d) {
-      Objects.requireNonNull(d, "slowStartWindow");
-      if (d.isNegative()) {
-        throw new IllegalArgumentException("slowStartWindow must not be negative, was " + d);
-      }
-      this.slowStartWindow = d;
+      this.slowStartWindow = Checks.notNegative(d, "slowStartWindow");
       return this;
     }
 
@@ -227,14 +221,6 @@ public final class HealthPolicy {
             + " is below baseEjectionTime " + baseEjectionTime);
       }
       return new HealthPolicy(this);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

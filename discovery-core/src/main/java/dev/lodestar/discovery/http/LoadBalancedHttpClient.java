@@ -4,6 +4,7 @@ import dev.lodestar.discovery.DiscoveryException;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.Selection;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.internal.Futures;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -16,7 +17,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 
@@ -193,7 +193,7 @@ public final class LoadBalancedHttpClient {
       if (error == null) {
         return CompletableFuture.completedFuture(response);
       }
-      Throwable cause = unwrap(error);
+      Throwable cause = Futures.unwrap(error);
       Selection second = cause instanceof IOException && retryable(request, (IOException) cause)
           ? anotherQuietly(service, first.instance()) : null;
       if (second == null) {
@@ -202,7 +202,7 @@ public final class LoadBalancedHttpClient {
       LOG.log(Level.DEBUG, "{0} {1} failed on {2} ({3}); retrying on {4}", request.method(),
           request.uri(), first.instance().address(), cause, second.instance().address());
       return attemptAsync(second, request, handler).exceptionallyCompose(again -> {
-        Throwable last = unwrap(again);
+        Throwable last = Futures.unwrap(again);
         if (last != cause) {
           last.addSuppressed(cause);
         }
@@ -244,10 +244,10 @@ public final class LoadBalancedHttpClient {
     return sent.whenComplete((response, error) -> {
       if (error == null) {
         report(selection, response, start);
-      } else if (unwrap(error) instanceof CancellationException) {
+      } else if (Futures.unwrap(error) instanceof CancellationException) {
         selection.release();
       } else {
-        selection.failure(unwrap(error));
+        selection.failure(Futures.unwrap(error));
       }
     });
   }
@@ -320,13 +320,6 @@ public final class LoadBalancedHttpClient {
     return HttpRequest.newBuilder(request, (name, value) -> true)
         .uri(URI.create(target.toString()))
         .build();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   /**

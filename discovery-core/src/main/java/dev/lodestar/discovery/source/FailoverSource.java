@@ -2,13 +2,13 @@ package dev.lodestar.discovery.source;
 
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.spi.SnapshotListener;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -54,7 +54,7 @@ public final class FailoverSource implements ServiceSource {
           return snapshot;
         })
         .exceptionallyCompose(error -> {
-          Throwable cause = unwrap(error);
+          Throwable cause = Futures.unwrap(error);
           if (cause instanceof UnknownServiceException) {
             return CompletableFuture.failedFuture(cause);
           }
@@ -116,12 +116,5 @@ public final class FailoverSource implements ServiceSource {
     } finally {
       fallback.close();
     }
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -9,6 +9,9 @@ import dev.lodestar.discovery.HealthStatus;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.internal.Checks;
+import dev.lodestar.discovery.internal.Failover;
+import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.spi.ServiceSource;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -24,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link ServiceSource} that reads Mesos-DNS's HTTP API ({@code GET
@@ -63,7 +65,7 @@ public final class MesosDnsHttpSource implements ServiceSource {
   private final Duration ttl;
   private final SrvNaming naming;
   private final String name;
-  private final AtomicInteger preferred = new AtomicInteger();
+  private final Failover failover;
   private volatile boolean closed;
 
   private MesosDnsHttpSource(Builder b) {
@@ -76,6 +78,7 @@ public final class MesosDnsHttpSource implements ServiceSource {
     this.naming = new SrvNaming(b.domain, b.framework, b.protocol, b.naming, b.addressing,
         b.portName);
     this.name = "mesos-dns-http" + urls;
+    this.failover = new Failover(urls.size(), 1);
   }
 
   /** Starts a builder; at least one {@link Builder#url(String) url} is required. */
@@ -90,38 +93,22 @@ public final class MesosDnsHttpSource implements ServiceSource {
 
   @Override
   public CompletableFuture<ServiceSnapshot> load(String serviceId) {
-    CompletableFuture<ServiceSnapshot> result = new CompletableFuture<>();
     try {
       Objects.requireNonNull(serviceId, "serviceId");
       if (closed) {
         throw new DiscoveryUnavailableException(serviceId, name + " is closed", null);
       }
-      String srvName = naming.srvName(serviceId);
-      if (!srvName.matches("[A-Za-z0-9._-]+")) {
-        throw new dev.lodestar.discovery.UnknownServiceException(
-            serviceId, "'" + srvName + "' is not a DNS name");
-      }
-      attempt(serviceId, srvName, preferred.get(), 0, new StringBuilder(), null, result);
+      String srvName = naming.pathName(serviceId);
+      return failover.run(index -> ask(serviceId, srvName, index), (failures, lastCause) ->
+          new DiscoveryUnavailableException(serviceId,
+              "Mesos-DNS HTTP API failed for " + srvName + ": " + failures, lastCause));
     } catch (RuntimeException e) {
-      result.completeExceptionally(e);
+      return CompletableFuture.failedFuture(e);
     }
-    return result;
   }
 
-  private void attempt(
-      String serviceId,
-      String srvName,
-      int first,
-      int attempt,
-      StringBuilder failures,
-      Throwable lastCause,
-      CompletableFuture<ServiceSnapshot> result) {
-    if (attempt >= urls.size()) {
-      result.completeExceptionally(new DiscoveryUnavailableException(serviceId,
-          "Mesos-DNS HTTP API failed for " + srvName + ": " + failures, lastCause));
-      return;
-    }
-    int index = (first + attempt) % urls.size();
+  private CompletableFuture<Failover.Step<ServiceSnapshot>> ask(
+      String serviceId, String srvName, int index) {
     URI base = urls.get(index);
     String prefix = base.toString().endsWith("/")
         ? base.toString().substring(0, base.toString().length() - 1)
@@ -131,37 +118,27 @@ public final class MesosDnsHttpSource implements ServiceSource {
         .header("Accept", "application/json")
         .GET()
         .build();
-    client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-        .whenComplete((response, error) -> {
+    return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        .handle((response, error) -> {
           Throwable failure = error;
           if (failure == null) {
             try {
               if (response.statusCode() == 200) {
-                ServiceSnapshot snapshot = parse(serviceId, srvName, response.body());
-                preferred.set(index);
-                result.complete(snapshot);
-                return;
+                return Failover.Step.done(parse(serviceId, srvName, response.body()));
               }
               failure = new IOException("HTTP " + response.statusCode());
             } catch (DiscoveryException e) {
-              preferred.set(index);
-              result.completeExceptionally(e);
-              return;
+              return Failover.Step.answeredWith(e);
             } catch (IOException | RuntimeException e) {
               failure = e;
             }
           }
-          Throwable cause = NameServers.unwrap(failure);
-          if (failures.length() > 0) {
-            failures.append("; ");
-          }
-          failures.append(base).append(' ').append(cause);
+          Throwable cause = Futures.unwrap(failure);
           LOG.log(Level.DEBUG, () -> srvName + " from " + base + " failed: " + cause);
-          attempt(serviceId, srvName, first, attempt + 1, failures, cause, result);
+          return Failover.Step.next(base + " " + cause, cause);
         });
   }
 
-  // [{"service": "...", "host": "target.", "ip": "1.2.3.4", "port": "80"}, ...]
   private ServiceSnapshot parse(String serviceId, String srvName, byte[] body)
       throws IOException {
     Map<String, Instance> instances = new LinkedHashMap<>();
@@ -316,7 +293,7 @@ public final class MesosDnsHttpSource implements ServiceSource {
      * @throws IllegalArgumentException if not positive
      */
     public Builder timeout(Duration timeout) {
-      this.timeout = MesosDnsSource.Builder.requirePositive(timeout, "timeout");
+      this.timeout = Checks.positive(timeout, "timeout");
       return this;
     }
 
@@ -326,7 +303,7 @@ public final class MesosDnsHttpSource implements ServiceSource {
      * @throws IllegalArgumentException if not positive
      */
     public Builder ttl(Duration ttl) {
-      this.ttl = MesosDnsSource.Builder.requirePositive(ttl, "ttl");
+      this.ttl = Checks.positive(ttl, "ttl");
       return this;
     }
 

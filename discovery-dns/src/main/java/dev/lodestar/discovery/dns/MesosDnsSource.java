@@ -6,6 +6,8 @@ import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.internal.Checks;
+import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.spi.ServiceSource;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
@@ -34,7 +36,6 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
@@ -184,8 +185,7 @@ public final class MesosDnsSource implements ServiceSource {
       if (closed) {
         throw new DiscoveryUnavailableException(serviceId, name + " is closed", null);
       }
-      String srvName = srvName(serviceId);
-      Name qname = Name.fromString(srvName, Name.root);
+      Name qname = naming.queryName(serviceId);
       nameServers.query(qname, Type.SRV)
           .thenCompose(reply -> fromSrvReply(serviceId, qname, reply))
           .whenComplete((snapshot, error) -> {
@@ -195,9 +195,6 @@ public final class MesosDnsSource implements ServiceSource {
               result.completeExceptionally(mapFailure(serviceId, qname, error));
             }
           });
-    } catch (TextParseException e) {
-      result.completeExceptionally(
-          new UnknownServiceException(serviceId, "not a valid DNS name: " + e.getMessage()));
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
     }
@@ -371,7 +368,7 @@ public final class MesosDnsSource implements ServiceSource {
   }
 
   private Throwable mapFailure(String serviceId, Name qname, Throwable error) {
-    Throwable cause = NameServers.unwrap(error);
+    Throwable cause = Futures.unwrap(error);
     if (cause instanceof dev.lodestar.discovery.DiscoveryException) {
       return cause;
     }
@@ -500,7 +497,7 @@ public final class MesosDnsSource implements ServiceSource {
      * @throws IllegalArgumentException if not positive
      */
     public Builder timeout(Duration timeout) {
-      this.timeout = requirePositive(timeout, "timeout");
+      this.timeout = Checks.positive(timeout, "timeout");
       return this;
     }
 
@@ -511,10 +508,7 @@ public final class MesosDnsSource implements ServiceSource {
      * @throws IllegalArgumentException if negative
      */
     public Builder retries(int retries) {
-      if (retries < 0) {
-        throw new IllegalArgumentException("retries must be >= 0, was " + retries);
-      }
-      this.retries = retries;
+      this.retries = Checks.atLeast(retries, 0, "retries");
       return this;
     }
 
@@ -533,7 +527,7 @@ public final class MesosDnsSource implements ServiceSource {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxTtl(Duration maxTtl) {
-      this.maxTtl = requirePositive(maxTtl, "maxTtl");
+      this.maxTtl = Checks.positive(maxTtl, "maxTtl");
       return this;
     }
 
@@ -543,7 +537,7 @@ public final class MesosDnsSource implements ServiceSource {
      * @throws IllegalArgumentException if not positive
      */
     public Builder minTtl(Duration minTtl) {
-      this.minTtl = requirePositive(minTtl, "minTtl");
+      this.minTtl = Checks.positive(minTtl, "minTtl");
       return this;
     }
 
@@ -632,14 +626,6 @@ public final class MesosDnsSource implements ServiceSource {
         throw new IllegalArgumentException(name + " must not be blank");
       }
       return value.trim();
-    }
-
-    static Duration requirePositive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

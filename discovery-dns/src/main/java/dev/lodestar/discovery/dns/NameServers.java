@@ -1,5 +1,7 @@
 package dev.lodestar.discovery.dns;
 
+import dev.lodestar.discovery.internal.Failover;
+import dev.lodestar.discovery.internal.Futures;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -7,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -33,9 +34,8 @@ final class NameServers {
 
   private final List<SimpleResolver> resolvers;
   private final List<String> addresses;
-  private final int attemptsPerServer;
   private final Executor executor;
-  private final AtomicInteger preferred = new AtomicInteger();
+  private final Failover failover;
 
   NameServers(
       List<InetSocketAddress> servers,
@@ -54,7 +54,7 @@ final class NameServers {
     }
     this.resolvers = List.copyOf(list);
     this.addresses = List.copyOf(names);
-    this.attemptsPerServer = retries + 1;
+    this.failover = new Failover(resolvers.size(), retries + 1);
     this.executor = executor;
   }
 
@@ -74,75 +74,37 @@ final class NameServers {
    */
   CompletableFuture<Message> query(Name name, int type) {
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
-    CompletableFuture<Message> result = new CompletableFuture<>();
-    int first = preferred.get();
-    attempt(query, first, 0, new StringBuilder(), null, result);
-    return result;
+    return failover.run(index -> ask(query, index), (failures, lastCause) ->
+        new QueryFailedException(describe(query) + " failed on every name server: " + failures,
+            lastCause));
   }
 
-  private void attempt(
-      Message query,
-      int first,
-      int attempt,
-      StringBuilder failures,
-      Throwable lastCause,
-      CompletableFuture<Message> result) {
-    int total = resolvers.size() * attemptsPerServer;
-    if (attempt >= total) {
-      result.completeExceptionally(new QueryFailedException(
-          describe(query) + " failed on every name server: " + failures, lastCause));
-      return;
-    }
-    int index = (first + attempt / attemptsPerServer) % resolvers.size();
-    SimpleResolver resolver = resolvers.get(index);
+  private CompletableFuture<Failover.Step<Message>> ask(Message query, int index) {
+    String server = addresses.get(index);
     CompletableFuture<Message> sent;
     try {
-      sent = resolver.sendAsync(query.clone(), executor).toCompletableFuture();
+      sent = resolvers.get(index).sendAsync(query.clone(), executor).toCompletableFuture();
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
-    sent.whenComplete((reply, error) -> {
-      String server = addresses.get(index);
-      if (error == null) {
-        int rcode = reply.getRcode();
-        if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
-          preferred.set(index);
-          result.complete(reply);
-          return;
-        }
-        note(failures, server, Rcode.string(rcode));
-        LOG.log(Level.DEBUG,
-            () -> describe(query) + ": " + Rcode.string(rcode) + " from " + server);
-        attempt(query, first, attempt + 1, failures, lastCause, result);
-      } else {
-        Throwable cause = unwrap(error);
-        note(failures, server, String.valueOf(cause));
+    return sent.handle((reply, error) -> {
+      if (error != null) {
+        Throwable cause = Futures.unwrap(error);
         LOG.log(Level.DEBUG, () -> describe(query) + ": " + cause + " from " + server);
-        attempt(query, first, attempt + 1, failures, cause, result);
+        return Failover.Step.next(server + " " + cause, cause);
       }
+      int rcode = reply.getRcode();
+      if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
+        return Failover.Step.done(reply);
+      }
+      LOG.log(Level.DEBUG, () -> describe(query) + ": " + Rcode.string(rcode) + " from " + server);
+      return Failover.Step.next(server + " " + Rcode.string(rcode), null);
     });
-  }
-
-  private static void note(StringBuilder failures, String server, String what) {
-    if (failures.length() > 0) {
-      failures.append("; ");
-    }
-    failures.append(server).append(' ').append(what);
   }
 
   private static String describe(Message query) {
     Record question = query.getQuestion();
     return Type.string(question.getType()) + " " + question.getName();
-  }
-
-  static Throwable unwrap(Throwable error) {
-    Throwable t = error;
-    while ((t instanceof java.util.concurrent.CompletionException
-            || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   /** Every name server failed or timed out for one question. */

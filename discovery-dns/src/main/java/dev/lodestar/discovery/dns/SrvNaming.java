@@ -1,6 +1,8 @@
 package dev.lodestar.discovery.dns;
 
 import dev.lodestar.discovery.UnknownServiceException;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.TextParseException;
 
 /**
  * Turns a service id into the SRV name Mesos-DNS publishes for it; shared by {@link
@@ -64,5 +66,33 @@ final class SrvNaming {
         .append(addressing == MesosDnsSource.Addressing.AGENT ? ".slave." : ".")
         .append(domain).append('.');
     return sb.toString();
+  }
+
+  /**
+   * The SRV name of {@link #srvName} as a DNS name to query.
+   *
+   * @throws UnknownServiceException if it is not a valid DNS name
+   */
+  Name queryName(String serviceId) {
+    String srvName = srvName(serviceId);
+    try {
+      return Name.fromString(srvName, Name.root);
+    } catch (TextParseException e) {
+      throw new UnknownServiceException(serviceId, "not a valid DNS name: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The SRV name of {@link #srvName} for a URL path (Mesos-DNS's HTTP API): letters, digits,
+   * dots, underscores and hyphens only.
+   *
+   * @throws UnknownServiceException otherwise
+   */
+  String pathName(String serviceId) {
+    String srvName = srvName(serviceId);
+    if (!srvName.matches("[A-Za-z0-9._-]+")) {
+      throw new UnknownServiceException(serviceId, "'" + srvName + "' is not a DNS name");
+    }
+    return srvName;
   }
 }

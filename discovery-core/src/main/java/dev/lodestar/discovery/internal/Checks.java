@@ -1,0 +1,47 @@
+package dev.lodestar.discovery.internal;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Argument checks for builders, with one wording for every module: each returns its argument or
+ * throws {@link IllegalArgumentException} (or {@link NullPointerException} for null) naming it.
+ * Not API (see the package comment).
+ */
+public final class Checks {
+  private Checks() {}
+
+  /** {@code d}, if it is longer than zero. */
+  public static Duration positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, was " + d);
+    }
+    return d;
+  }
+
+  /** {@code d}, if it is zero or longer. */
+  public static Duration notNegative(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative, was " + d);
+    }
+    return d;
+  }
+
+  /** {@code value}, if it is at least {@code min}. */
+  public static int atLeast(int value, int min, String name) {
+    if (value < min) {
+      throw new IllegalArgumentException(name + " must be >= " + min + ", was " + value);
+    }
+    return value;
+  }
+
+  /** {@code port}, if it is a TCP/UDP port number (1..65535). */
+  public static int port(int port, String name) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException(name + " must be in 1..65535, was " + port);
+    }
+    return port;
+  }
+}
