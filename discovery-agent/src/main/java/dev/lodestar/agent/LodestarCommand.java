@@ -29,6 +29,9 @@ public final class LodestarCommand implements Runnable {
       System.setProperty("java.util.logging.SimpleFormatter.format",
           "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
     }
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
+    }
     System.exit(commandLine().execute(args));
   }
 
