@@ -358,8 +358,8 @@ final class DefaultServiceResolver implements ServiceResolver {
   private ServiceStatus status(ServiceHolder holder) {
     long now = ticker.getAsLong();
     ServiceState s = holder.state();
-    Duration age = Duration.ofNanos(Math.max(now - holder.confirmedNanos, 0));
-    return new ServiceStatus(s.snapshot, age, s.routable, s.ejected, s.panic, holder.lastError,
+    Duration age = Duration.ofNanos(Math.max(now - holder.confirmedNanos(), 0));
+    return new ServiceStatus(s.snapshot, age, s.routable, s.ejected, s.panic, holder.lastError(),
         holder.instanceStatuses(now), holder.picks());
   }
 
@@ -433,12 +433,27 @@ final class DefaultServiceResolver implements ServiceResolver {
     return loadSnapshot(serviceId).thenApply(snapshot -> {
       ServiceHolder holder = new ServiceHolder(
           serviceId, strategy, healthPolicy, ticker, listener, watchers, recordPicks);
-      holder.apply(snapshot);
-      holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
-      holders.put(serviceId, holder);
-      cache.put(serviceId, holder);
+      accept(holder, snapshot, true);
       return holder;
     });
+  }
+
+  /**
+   * The one place where a snapshot from a first load, a refresh or a push lands: the holder
+   * applies it and schedules its next refresh, and the cache records the write (which restarts
+   * the staleness clock) if the holder is still the cached one.
+   *
+   * @param first whether {@code holder} is new (a first load): it is then put in the map
+   */
+  private void accept(ServiceHolder holder, ServiceSnapshot snapshot, boolean first) {
+    holder.apply(snapshot, ticker.getAsLong() + refreshAfterNanos(snapshot));
+    String id = holder.serviceId;
+    if (first) {
+      holders.put(id, holder);
+    }
+    if (holders.get(id) == holder) {
+      cache.put(id, holder);
+    }
   }
 
   private CompletableFuture<ServiceSnapshot> loadSnapshot(String serviceId) {
@@ -475,7 +490,7 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   /** Reloads one service in the background; a failure keeps the current snapshot. */
   void refresh(ServiceHolder holder) {
-    if (closed || !holder.refreshing.compareAndSet(false, true)) {
+    if (closed || !holder.beginRefresh()) {
       return;
     }
     String id = holder.serviceId;
@@ -483,19 +498,12 @@ final class DefaultServiceResolver implements ServiceResolver {
       try {
         long now = ticker.getAsLong();
         if (error == null) {
-          holder.apply(snapshot);
-          holder.nextRefreshNanos = now + refreshAfterNanos(snapshot);
-          if (holders.get(id) == holder) {
-            cache.put(id, holder); // a write: restarts the staleness clock
-          }
+          accept(holder, snapshot, false);
           return;
         }
         Throwable cause = Futures.unwrap(error);
         if (cause instanceof UnknownServiceException) {
-          long since = holder.unknownSinceNanos;
-          if (since == 0) {
-            holder.unknownSinceNanos = since = now;
-          }
+          long since = holder.unknownSince(now);
           if (now - since >= unknownServiceGraceNanos) {
             LOG.log(Level.INFO, () -> id + " no longer exists according to " + source.name()
                 + " (" + cause.getMessage() + ")");
@@ -505,23 +513,18 @@ final class DefaultServiceResolver implements ServiceResolver {
         }
         recordError(holder, cause, now);
       } finally {
-        holder.refreshing.set(false);
+        holder.endRefresh();
       }
     });
   }
 
   private void recordError(ServiceHolder holder, Throwable cause, long now) {
-    int failures;
-    synchronized (holder) {
-      failures = ++holder.failedRefreshes;
-    }
-    if (holder.lastError == null) {
+    if (holder.refreshFailed(cause, now,
+        failures -> TimeUnit.MILLISECONDS.toNanos(refreshBackoff.apply(failures)))) {
       // Logged once per run of failures, not once per attempt or per pick.
       LOG.log(Level.WARNING, () -> "refreshing " + holder.serviceId + " from " + source.name()
           + " failed; serving the last good snapshot: " + cause);
     }
-    holder.lastError = cause;
-    holder.nextRefreshNanos = now + TimeUnit.MILLISECONDS.toNanos(refreshBackoff.apply(failures));
   }
 
   private void remove(String serviceId) {
@@ -558,14 +561,13 @@ final class DefaultServiceResolver implements ServiceResolver {
     boolean sourcePushes = source.keepsSnapshotsFresh();
     for (ServiceHolder holder : holders.values()) {
       // A watched service counts as used: its watchers depend on its refreshes and pushes.
-      if (holder.accessed || watchers.watched(holder.serviceId)) {
-        holder.accessed = false;
+      boolean accessed = holder.takeAccessed();
+      if (accessed || watchers.watched(holder.serviceId)) {
         cache.getIfPresent(holder.serviceId); // records the access
       }
-      if (!sourcePushes && now - holder.nextRefreshNanos >= 0) {
+      if (!sourcePushes && holder.refreshDue(now)) {
         refresh(holder);
-      } else if (sourcePushes && holder.unknownSinceNanos != 0
-          && now - holder.unknownSinceNanos >= unknownServiceGraceNanos) {
+      } else if (sourcePushes && holder.unknownFor(now, unknownServiceGraceNanos)) {
         String id = holder.serviceId;
         LOG.log(Level.INFO, () -> id + " no longer exists according to " + source.name());
         remove(id);
@@ -620,9 +622,7 @@ final class DefaultServiceResolver implements ServiceResolver {
       if (holder == null || closed) {
         return; // nobody asked for this service
       }
-      holder.apply(snapshot);
-      holder.nextRefreshNanos = ticker.getAsLong() + refreshAfterNanos(snapshot);
-      cache.put(snapshot.serviceId(), holder);
+      accept(holder, snapshot, false);
     }
 
     @Override
@@ -639,9 +639,9 @@ final class DefaultServiceResolver implements ServiceResolver {
       ServiceHolder holder = holders.get(serviceId);
       if (holder != null) {
         long now = ticker.getAsLong();
-        if (error instanceof UnknownServiceException && holder.unknownSinceNanos == 0) {
+        if (error instanceof UnknownServiceException) {
           // Served until unknownServiceGrace ends (see runMaintenance), as for refreshes.
-          holder.unknownSinceNanos = now;
+          holder.unknownSince(now);
         }
         recordError(holder, error, now);
       }

@@ -7,46 +7,50 @@ import dev.lodestar.discovery.balance.Picker;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntToLongFunction;
 import java.util.function.LongSupplier;
 
 /**
- * Everything the resolver keeps for one service. Readers (the pick path) read {@link #state}
- * once, without locks. Writers (snapshot updates, ejections, timed rebuilds) hold this object's
- * lock and publish a new immutable {@link ServiceState}.
+ * Everything the resolver keeps for one service: the routing state the pick path reads, the
+ * passive health ({@link OutlierDetector}) and the refresh bookkeeping (when the snapshot was last
+ * confirmed, the next refresh, the run of failed refreshes, since when the source calls the
+ * service unknown).
+ *
+ * <p><b>Locking rule.</b> Every change to this holder's state happens inside its own methods,
+ * under its monitor; nothing outside this class reads or writes its fields. The fields that are
+ * read without the monitor (the pick path reads {@link #state}; maintenance and status read the
+ * refresh bookkeeping) are volatile, and are written only under the monitor. The two exceptions
+ * are lock-free by design: the pick path sets the {@code accessed} hint (a lost update at worst
+ * delays idle expiry by one maintenance round), and {@link #beginRefresh()} claims the single
+ * refresh in flight with a compare-and-set. Logging and listener calls decided under the monitor
+ * run after it is released.
  */
 final class ServiceHolder {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
-  private static final double SLOW_START_MIN_FACTOR = 0.1;
-  private static final int SLOW_START_STEPS = 10;
 
   final String serviceId;
   private final LoadBalancingStrategy strategy;
-  private final HealthPolicy policy;
   private final LongSupplier ticker;
   final ResolverListener listener;
   private final ServiceWatchers watchers;
+  private final OutlierDetector outliers;
   /** Pick counter, or null when picks are not recorded (the common case: nothing on the path). */
   private final LongAdder picks;
 
   private volatile ServiceState state;
   /** Set by picks, cleared by maintenance: tells the cache the service is still in use. */
-  volatile boolean accessed;
-  volatile long confirmedNanos;
-  volatile long nextRefreshNanos;
-  volatile Throwable lastError;
-  /** When refreshes started calling the service unknown; 0 while they do not. */
-  volatile long unknownSinceNanos;
-  int failedRefreshes;
-  final AtomicBoolean refreshing = new AtomicBoolean();
-
-  private final Map<String, InstanceStats> stats = new HashMap<>(); // guarded by this
+  private volatile boolean accessed;
+  private final AtomicBoolean refreshing = new AtomicBoolean();
+  // Refresh bookkeeping: written under the monitor, read anywhere.
+  private volatile long confirmedNanos;
+  private volatile long nextRefreshNanos;
+  private volatile Throwable lastError;
+  /** When the source started calling the service unknown; 0 while it does not. */
+  private volatile long unknownSinceNanos;
+  private int failedRefreshes; // guarded by this
   /**
    * Logging and listener calls made while holding the lock, run after it is released: a slow log
    * handler must never hold up picks of a rebuilt picker, reports or snapshot updates.
@@ -58,8 +62,8 @@ final class ServiceHolder {
       boolean recordPicks) {
     this.serviceId = serviceId;
     this.strategy = strategy;
-    this.policy = policy;
     this.ticker = ticker;
+    this.outliers = new OutlierDetector(serviceId, policy, ticker, deferred::add);
     this.listener = listener;
     this.watchers = watchers;
     this.picks = recordPicks ? new LongAdder() : null;
@@ -121,7 +125,7 @@ final class ServiceHolder {
 
   /** The stats of a listed instance, or null. */
   private synchronized InstanceStats statsOf(String instanceId) {
-    return stats.get(instanceId);
+    return outliers.stats(instanceId);
   }
 
   private ServiceState touch() {
@@ -164,32 +168,30 @@ final class ServiceHolder {
     return state;
   }
 
-  /** Applies a snapshot from a load, refresh or push; drops it if nothing changed. */
-  void apply(ServiceSnapshot snapshot) {
+  /**
+   * Applies a snapshot from a load, refresh or push (dropped if nothing changed) and records it
+   * as confirmed: the failure run and the unknown period end, the next refresh is due at {@code
+   * nextRefreshNanos}.
+   */
+  void apply(ServiceSnapshot snapshot, long nextRefreshNanos) {
     synchronized (this) {
-      applyLocked(snapshot);
+      long now = ticker.getAsLong();
+      confirmedNanos = now;
+      lastError = null;
+      unknownSinceNanos = 0;
+      failedRefreshes = 0;
+      this.nextRefreshNanos = nextRefreshNanos;
+      applyLocked(snapshot, now);
     }
     runDeferred();
   }
 
-  private void applyLocked(ServiceSnapshot snapshot) {
-    long now = ticker.getAsLong();
-    confirmedNanos = now;
-    lastError = null;
-    unknownSinceNanos = 0;
-    failedRefreshes = 0;
+  private void applyLocked(ServiceSnapshot snapshot, long now) {
     ServiceState current = state;
     if (current != null && (current.retired || current.snapshot.equals(snapshot))) {
       return; // unchanged, or dropped from the cache: a late refresh must not revive it
     }
-    Set<String> ids = new HashSet<>();
-    for (Instance instance : snapshot.instances()) {
-      ids.add(instance.instanceId());
-      // Instances in the first snapshot get full weight at once; later joiners ramp up.
-      long joined = current == null ? Long.MIN_VALUE : now;
-      stats.computeIfAbsent(instance.instanceId(), id -> new InstanceStats(id, ticker, joined));
-    }
-    stats.keySet().retainAll(ids);
+    outliers.track(snapshot.instances(), current == null, now);
     if (current != null) {
       deferred.add(() -> LOG.log(Level.DEBUG, () -> serviceId + ": "
           + current.snapshot.instances().size() + " -> " + snapshot.instances().size()
@@ -200,6 +202,70 @@ final class ServiceHolder {
       Notify.run(() -> listener.onSnapshot(snapshot));
       watchers.onSnapshot(snapshot);
     });
+  }
+
+  // ---- refresh bookkeeping ----------------------------------------------------------------
+
+  /** Claims the one refresh in flight; false if one is running already. */
+  boolean beginRefresh() {
+    return refreshing.compareAndSet(false, true);
+  }
+
+  /** Releases the claim of {@link #beginRefresh()}. */
+  void endRefresh() {
+    refreshing.set(false);
+  }
+
+  /** Whether the next refresh is due at {@code now}. */
+  boolean refreshDue(long now) {
+    return now - nextRefreshNanos >= 0;
+  }
+
+  /**
+   * Records a failed refresh (or a pushed error): the snapshot stays, the next refresh backs off.
+   *
+   * @param backoffNanos the delay before the next refresh, by the number of failures in a row
+   * @return true for the first failure of a run (the one worth a log line)
+   */
+  synchronized boolean refreshFailed(Throwable cause, long now, IntToLongFunction backoffNanos) {
+    int failures = ++failedRefreshes;
+    boolean first = lastError == null;
+    lastError = cause;
+    nextRefreshNanos = now + backoffNanos.applyAsLong(failures);
+    return first;
+  }
+
+  /** Records that the source calls the service unknown; returns since when it does. */
+  synchronized long unknownSince(long now) {
+    if (unknownSinceNanos == 0) {
+      unknownSinceNanos = now;
+    }
+    return unknownSinceNanos;
+  }
+
+  /** Whether the source has called the service unknown for at least {@code graceNanos}. */
+  boolean unknownFor(long now, long graceNanos) {
+    long since = unknownSinceNanos;
+    return since != 0 && now - since >= graceNanos;
+  }
+
+  /** Whether a pick used the service since the last call; clears the hint. */
+  boolean takeAccessed() {
+    if (accessed) {
+      accessed = false;
+      return true;
+    }
+    return false;
+  }
+
+  /** When a snapshot was last confirmed by the source. */
+  long confirmedNanos() {
+    return confirmedNanos;
+  }
+
+  /** The last refresh failure since the last confirmed snapshot, or null. */
+  Throwable lastError() {
+    return lastError;
   }
 
   private void runDeferred() {
@@ -227,110 +293,26 @@ final class ServiceHolder {
   }
 
   private void rebuild(ServiceSnapshot snapshot, long now) {
-    List<Instance> instances = snapshot.instances();
-    List<Endpoint> routable = new ArrayList<>(instances.size());
-    int ejected = 0;
-    long rebuildAt = Long.MAX_VALUE;
-    for (Instance instance : instances) {
-      InstanceStats st = stats.get(instance.instanceId());
-      if (st.ejected && now - st.ejectedUntilNanos >= 0) {
-        st.ejected = false;
-        st.onTrial = true;
-        deferred.add(() -> LOG.log(Level.INFO, () -> serviceId + ": " + instance.address()
-            + " returns from ejection on trial"));
-      }
-      if (st.ejected) {
-        ejected++;
-        rebuildAt = Math.min(rebuildAt, st.ejectedUntilNanos);
-        continue;
-      }
-      if (instance.health().isRoutable()) {
-        double factor = slowStartFactor(st, now);
-        if (factor < 1.0) {
-          rebuildAt = Math.min(rebuildAt, now + slowStartStepNanos());
-        }
-        routable.add(new EndpointView(instance, st, instance.weight() * factor));
-      }
-    }
-    int total = instances.size();
-    boolean panic = false;
-    String reason = null;
-    List<Endpoint> chosen = routable;
-    if (total == 0) {
-      reason = "the source (" + snapshot.origin() + ") lists no instances";
-    } else if (routable.isEmpty() || (double) routable.size() / total < policy.panicThreshold()) {
-      if (policy.panicMode() == HealthPolicy.PanicMode.ROUTE_ALL) {
-        panic = true;
-        chosen = new ArrayList<>(total);
-        for (Instance instance : instances) {
-          InstanceStats st = stats.get(instance.instanceId());
-          chosen.add(new EndpointView(instance, st, instance.weight()));
-        }
-      } else {
-        reason = routable.size() + " of " + total
-            + " instances routable (unhealthy: " + countUnhealthy(instances) + ", ejected: "
-            + ejected + "), below the panic threshold";
-        chosen = List.of();
-      }
-    }
     ServiceState previous = state;
-    if (panic && (previous == null || !previous.panic)) {
-      int routableCount = routable.size();
-      deferred.add(() -> LOG.log(Level.WARNING, () -> serviceId + ": only " + routableCount
-          + " of " + total + " instances routable; panic mode routes over all of them"));
-    }
-    Picker picker = chosen.isEmpty()
+    OutlierDetector.Routing r = outliers.route(snapshot, previous != null && previous.panic, now);
+    Picker picker = r.endpoints().isEmpty()
         ? null
-        : strategy.newPicker(chosen, previous == null ? null : previous.picker);
-    state = new ServiceState(snapshot, picker, picker == null ? List.of() : chosen,
-        routable.size(), ejected, panic, reason, rebuildAt);
-  }
-
-  private static int countUnhealthy(List<Instance> instances) {
-    int n = 0;
-    for (Instance i : instances) {
-      if (!i.health().isRoutable()) {
-        n++;
-      }
-    }
-    return n;
-  }
-
-  private double slowStartFactor(InstanceStats st, long now) {
-    long window = policy.slowStartWindow().toNanos();
-    if (window == 0 || st.joinedNanos == Long.MIN_VALUE) {
-      return 1.0;
-    }
-    double progress = (double) (now - st.joinedNanos) / window;
-    if (progress >= 1.0) {
-      return 1.0;
-    }
-    return SLOW_START_MIN_FACTOR + (1.0 - SLOW_START_MIN_FACTOR) * Math.max(progress, 0.0);
-  }
-
-  private long slowStartStepNanos() {
-    return Math.max(policy.slowStartWindow().toNanos() / SLOW_START_STEPS, 1_000_000L);
+        : strategy.newPicker(r.endpoints(), previous == null ? null : previous.picker);
+    state = new ServiceState(snapshot, picker, r.endpoints(), r.routable(), r.ejected(),
+        r.panic(), r.unavailableReason(), r.rebuildAtNanos());
   }
 
   /** Outcome reports from {@link TrackedSelection}. */
   void onSuccess(InstanceStats st) {
-    if (st.consecutiveFailures.get() != 0) {
-      st.consecutiveFailures.set(0);
-    }
-    if (st.onTrial) {
+    if (OutlierDetector.successEndsTrial(st)) {
       synchronized (this) {
-        st.onTrial = false;
-        st.ejectionsInARow = 0;
+        OutlierDetector.endTrial(st);
       }
     }
   }
 
   void onFailure(InstanceStats st, Throwable error) {
-    int failures = st.consecutiveFailures.incrementAndGet();
-    boolean connection = policy.ejectOnConnectionRefused()
-        && ServiceResolver.Builder.isConnectionFailure(error);
-    boolean limit = policy.consecutiveFailures() > 0 && failures >= policy.consecutiveFailures();
-    if (connection || limit || st.onTrial) {
+    if (outliers.failureCallsForEjection(st, error)) {
       synchronized (this) {
         tryEjectLocked(st, error);
       }
@@ -340,35 +322,14 @@ final class ServiceHolder {
 
   private void tryEjectLocked(InstanceStats st, Throwable error) {
     ServiceState s = state;
-    if (st.ejected || stats.get(st.instanceId) != st || s == null || s.retired) {
-      return; // already ejected, or no longer part of the service
-    }
-    int total = s.snapshot.instances().size();
-    int allowed = total * policy.maxEjectionPercent() / 100;
-    if (total >= 2 && policy.maxEjectionPercent() > 0) {
-      allowed = Math.max(allowed, 1);
-    }
-    int ejectedNow = 0;
-    for (InstanceStats other : stats.values()) {
-      if (other.ejected) {
-        ejectedNow++;
-      }
-    }
-    if (ejectedNow >= allowed) {
-      int already = ejectedNow;
-      deferred.add(() -> LOG.log(Level.DEBUG, () -> serviceId + ": not ejecting "
-          + st.instanceId + ", " + already + " of " + total + " already ejected"));
+    if (s == null || s.retired) {
       return;
     }
     long now = ticker.getAsLong();
-    st.ejectionsInARow++;
-    long base = policy.baseEjectionTime().toNanos();
-    long max = policy.maxEjectionTime().toNanos();
-    long length = base > max / st.ejectionsInARow ? max : base * st.ejectionsInARow;
-    st.ejected = true;
-    st.onTrial = false;
-    st.ejectedUntilNanos = now + length;
-    st.consecutiveFailures.set(0);
+    Duration length = outliers.eject(st, s.snapshot.instances().size(), now);
+    if (length == null) {
+      return;
+    }
     int times = st.ejectionsInARow;
     rebuild(s.snapshot, now); // first: the ejected instance leaves the picker at once
     Instance ejectedInstance = null;
@@ -379,28 +340,13 @@ final class ServiceHolder {
     }
     Instance instance = ejectedInstance;
     deferred.add(() -> LOG.log(Level.INFO, () -> serviceId + ": ejecting " + st.instanceId
-        + " for " + Duration.ofNanos(length) + " (ejection " + times + " in a row) after "
-        + error));
-    deferred.add(() -> Notify.run(() -> listener.onEjection(instance, Duration.ofNanos(length),
-        error)));
+        + " for " + length + " (ejection " + times + " in a row) after " + error));
+    deferred.add(() -> Notify.run(() -> listener.onEjection(instance, length, error)));
   }
 
   /** A consistent view of every instance, for {@link ServiceStatus}. */
   synchronized List<InstanceStatus> instanceStatuses(long now) {
-    ServiceState s = state;
-    List<InstanceStatus> result = new ArrayList<>();
-    for (Instance instance : s.snapshot.instances()) {
-      InstanceStats st = stats.get(instance.instanceId());
-      boolean ejected = st.ejected && now - st.ejectedUntilNanos < 0;
-      // In panic mode the picker routes over every instance, ejected or not.
-      boolean routable = s.picker != null
-          && (s.panic || (!ejected && instance.health().isRoutable()));
-      result.add(new InstanceStatus(instance, routable,
-          ejected ? Duration.ofNanos(st.ejectedUntilNanos - now) : null, st.onTrial,
-          st.inFlight.get(), Duration.ofNanos((long) st.latencyEstimateNanos()),
-          st.consecutiveFailures.get()));
-    }
-    return result;
+    return outliers.statuses(state, now);
   }
 
   long picks() {
