@@ -16,6 +16,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -223,7 +224,9 @@ final class DefaultServiceResolver implements ServiceResolver {
    * and then takes the first untried endpoint of the picker's set, so a retry goes to a different
    * instance whenever one is routable.
    */
-  private Selection selectAvoiding(String serviceId, List<Instance> tried) {
+  @Override
+  public Selection selectAvoiding(String serviceId, Collection<Instance> tried) {
+    java.util.Objects.requireNonNull(tried, "avoid");
     ServiceHolder holder = holder(serviceId);
     Endpoint endpoint = holder.pick(null);
     if (endpoint == null) {

@@ -8,6 +8,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -78,6 +79,21 @@ public interface ServiceResolver extends AutoCloseable {
 
   /** {@link #select(String)} with an affinity key. */
   Selection select(String serviceId, String affinityKey);
+
+  /**
+   * Selects, for a retry, an instance other than those in {@code avoid} whenever one is routable:
+   * picks with the strategy; if that lands on an avoided instance, picks again a few times, then
+   * takes the first routable instance not avoided. If every routable instance is avoided, the
+   * ticket is for one of them (the strategy's pick); callers that must not retry on the same
+   * instance compare and {@link Selection#release()} it. {@link #call} retries through this
+   * method, and so does {@link dev.lodestar.discovery.http.LoadBalancedHttpClient}.
+   *
+   * @param avoid instances already tried in this call (compared with {@link Instance#equals})
+   * @throws UnknownServiceException if the source does not know the service
+   * @throws NoInstanceAvailableException if nothing is routable
+   * @throws DiscoveryUnavailableException if the source cannot answer and nothing is cached
+   */
+  Selection selectAvoiding(String serviceId, Collection<Instance> avoid);
 
   /**
    * Starts outcome reporting for a call to an instance chosen earlier with {@link #pick}, for

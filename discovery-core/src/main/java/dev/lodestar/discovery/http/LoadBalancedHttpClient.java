@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -272,17 +273,12 @@ public final class LoadBalancedHttpClient {
 
   /** A selection of another instance than {@code failed}, or null when there is none. */
   private Selection another(String service, Instance failed) {
-    // The failed instance may still be picked until the resolver has rebuilt its picker after the
-    // report (or if it was not ejected), so pick a few times, as ServiceResolver.call does.
-    int tries = Math.max(4, 2 * resolver.instances(service).size());
-    for (int i = 0; i < tries; i++) {
-      Selection s = resolver.select(service);
-      if (!s.instance().equals(failed)) {
-        return s;
-      }
+    Selection s = resolver.selectAvoiding(service, List.of(failed));
+    if (s.instance().equals(failed)) {
       s.release();
+      return null;
     }
-    return null;
+    return s;
   }
 
   private Selection anotherQuietly(String service, Instance failed) {
