@@ -17,7 +17,9 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -167,7 +169,7 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public Selection track(String serviceId, Instance instance) {
-    java.util.Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(instance, "instance");
     ServiceHolder holder = holders.get(serviceId);
     ServiceState state = holder == null ? null : holder.state();
     if (state == null || state.retired) {
@@ -192,7 +194,7 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public ServiceHandle service(String serviceId) {
-    java.util.Objects.requireNonNull(serviceId, "serviceId");
+    Objects.requireNonNull(serviceId, "serviceId");
     return new CachedServiceHandle(this, serviceId, ticker);
   }
 
@@ -226,7 +228,7 @@ final class DefaultServiceResolver implements ServiceResolver {
    */
   @Override
   public Selection selectAvoiding(String serviceId, Collection<Instance> tried) {
-    java.util.Objects.requireNonNull(tried, "avoid");
+    Objects.requireNonNull(tried, "avoid");
     ServiceHolder holder = holder(serviceId);
     Endpoint endpoint = holder.pick(null);
     if (endpoint == null) {
@@ -259,89 +261,30 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public ServiceWatch watch(String serviceId, ServiceWatcher watcher) {
-    java.util.Objects.requireNonNull(serviceId, "serviceId");
-    java.util.Objects.requireNonNull(watcher, "watcher");
+    Objects.requireNonNull(serviceId, "serviceId");
+    Objects.requireNonNull(watcher, "watcher");
     if (closed) {
       throw new IllegalStateException("resolver is closed");
     }
-    Watch watch = new Watch(serviceId, watcher);
+    ResolverWatch watch = new ResolverWatch(this, serviceId, watcher);
     watchers.add(serviceId, watch);
     watch.refresh();
     return watch;
   }
 
-  /**
-   * One {@link #watch} registration. It stands between the resolver and the application's
-   * watcher so that a snapshot reaches the watcher once, whether it came from the first load that
-   * the watch triggered or from the initial delivery.
-   */
-  private final class Watch implements ServiceWatch, ServiceWatcher {
-    private final String serviceId;
-    private final ServiceWatcher watcher;
-    private final java.util.concurrent.atomic.AtomicBoolean cancelled =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    private ServiceSnapshot delivered; // guarded by this
+  /** Whether {@link #close()} was called. */
+  boolean isClosed() {
+    return closed;
+  }
 
-    Watch(String serviceId, ServiceWatcher watcher) {
-      this.serviceId = serviceId;
-      this.watcher = watcher;
-    }
+  /** Runs loads, refreshes, rebuilds and watch deliveries. */
+  Executor executor() {
+    return executor;
+  }
 
-    @Override
-    public void onSnapshot(ServiceSnapshot snapshot) {
-      synchronized (this) {
-        if (cancelled.get() || snapshot.equals(delivered)) {
-          return;
-        }
-        delivered = snapshot;
-      }
-      watcher.onSnapshot(snapshot);
-    }
-
-    @Override
-    public void onError(DiscoveryException error) {
-      synchronized (this) {
-        if (cancelled.get()) {
-          return;
-        }
-        delivered = null; // the next snapshot is news again
-      }
-      watcher.onError(error);
-    }
-
-    @Override
-    public void refresh() {
-      if (cancelled.get() || closed) {
-        return;
-      }
-      executor.execute(() -> {
-        if (cancelled.get() || closed) {
-          return;
-        }
-        ServiceSnapshot snapshot;
-        try {
-          snapshot = holder(serviceId).state().snapshot;
-        } catch (DiscoveryException e) {
-          Notify.run(() -> onError(e));
-          return;
-        } catch (IllegalStateException e) {
-          return; // closed meanwhile
-        }
-        Notify.run(() -> onSnapshot(snapshot));
-      });
-    }
-
-    @Override
-    public void close() {
-      if (cancelled.compareAndSet(false, true)) {
-        watchers.remove(serviceId, this);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "ServiceWatch[" + serviceId + "]";
-    }
+  /** The watchers of every service. */
+  ServiceWatchers watchers() {
+    return watchers;
   }
 
   @Override
@@ -372,7 +315,7 @@ final class DefaultServiceResolver implements ServiceResolver {
     for (ServiceHolder holder : holders.values()) {
       result.add(status(holder));
     }
-    result.sort(java.util.Comparator.comparing(ServiceStatus::serviceId));
+    result.sort(Comparator.comparing(ServiceStatus::serviceId));
     return result;
   }
 
