@@ -2,6 +2,8 @@ package dev.lodestar.agent.marathon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lodestar.discovery.internal.Checks;
+import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.marathon.MarathonAuthenticationException;
 import dev.lodestar.discovery.marathon.MarathonClient;
 import io.github.resilience4j.core.IntervalFunction;
@@ -417,7 +419,7 @@ public final class MarathonMirror implements AutoCloseable {
   private void onAppRead(String appId, long seq, AppResult result, Throwable error) {
     if (error != null) {
       LOG.log(Level.WARNING, "{0}: re-reading {1} failed, keeping the last state: {2}", name,
-          appId, unwrap(error).getMessage());
+          appId, Futures.unwrap(error).getMessage());
     } else if (seq > appliedFor(appId)) {
       appliedSeq.put(appId, seq);
       TreeMap<String, MirroredApp> next = new TreeMap<>(state.apps());
@@ -500,7 +502,7 @@ public final class MarathonMirror implements AutoCloseable {
       fullListFailures++;
       long delay = backoff.apply(fullListFailures);
       LOG.log(Level.WARNING, "{0}: listing the apps failed, keeping the last state; retrying"
-          + " in {1} ms: {2}", name, delay, unwrap(error).getMessage());
+          + " in {1} ms: {2}", name, delay, Futures.unwrap(error).getMessage());
       serial.schedule(this::fullList, delay, TimeUnit.MILLISECONDS);
     } else {
       fullListFailures = 0;
@@ -578,13 +580,6 @@ public final class MarathonMirror implements AutoCloseable {
     }
   }
 
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
   private static ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -616,11 +611,7 @@ public final class MarathonMirror implements AutoCloseable {
 
     /** Full list every this often besides reconnects (default 5 min); zero turns it off. */
     public Builder resyncInterval(Duration interval) {
-      Objects.requireNonNull(interval, "resyncInterval");
-      if (interval.isNegative()) {
-        throw new IllegalArgumentException("resyncInterval must not be negative: " + interval);
-      }
-      this.resyncInterval = interval;
+      this.resyncInterval = Checks.notNegative(interval, "resyncInterval");
       return this;
     }
 
@@ -629,11 +620,7 @@ public final class MarathonMirror implements AutoCloseable {
      * cluster's agents spread their lists after a leader election; zero lists at once.
      */
     public Builder resyncJitter(Duration jitter) {
-      Objects.requireNonNull(jitter, "resyncJitter");
-      if (jitter.isNegative()) {
-        throw new IllegalArgumentException("resyncJitter must not be negative: " + jitter);
-      }
-      this.resyncJitter = jitter;
+      this.resyncJitter = Checks.notNegative(jitter, "resyncJitter");
       return this;
     }
 
@@ -642,8 +629,8 @@ public final class MarathonMirror implements AutoCloseable {
      * {@code max} (defaults 1 s and 60 s). Failed full lists retry on the same schedule.
      */
     public Builder reconnectBackoff(Duration initial, Duration max) {
-      positive(initial, "initial");
-      positive(max, "max");
+      Checks.positive(initial, "initial");
+      Checks.positive(max, "max");
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException("max " + max + " is below initial " + initial);
       }
@@ -654,17 +641,13 @@ public final class MarathonMirror implements AutoCloseable {
 
     /** A stream silent (no byte, heartbeat included) this long is reconnected (default 30 s). */
     public Builder idleTimeout(Duration timeout) {
-      this.idleTimeout = positive(timeout, "idleTimeout");
+      this.idleTimeout = Checks.positive(timeout, "idleTimeout");
       return this;
     }
 
     /** How long the first list waits for the stream to connect (default 2 s). */
     public Builder startGrace(Duration grace) {
-      Objects.requireNonNull(grace, "startGrace");
-      if (grace.isNegative()) {
-        throw new IllegalArgumentException("startGrace must not be negative: " + grace);
-      }
-      this.startGrace = grace;
+      this.startGrace = Checks.notNegative(grace, "startGrace");
       return this;
     }
 
@@ -679,14 +662,6 @@ public final class MarathonMirror implements AutoCloseable {
       copy.startGrace = startGrace;
       copy.eventQuery = eventQuery;
       return new MarathonMirror(client, copy);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.lodestar.agent.marathon;
 
 import dev.lodestar.agent.admin.AdminServer;
+import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.marathon.MarathonClient;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -347,19 +348,19 @@ public final class MarathonRelay implements AutoCloseable {
 
     /** Heartbeat interval on relay streams (default 10 s, as Marathon's). */
     public Builder heartbeat(Duration interval) {
-      this.heartbeat = positive(interval, "heartbeat");
+      this.heartbeat = Checks.positive(interval, "heartbeat");
       return this;
     }
 
     /** How long an app read waits for a pending re-read of that app (default 5 s). */
     public Builder freshWait(Duration wait) {
-      this.freshWait = positive(wait, "freshWait");
+      this.freshWait = Checks.positive(wait, "freshWait");
       return this;
     }
 
     /** How long REST reads wait for the mirror's first list before 503 (default 5 s). */
     public Builder syncWait(Duration wait) {
-      this.syncWait = positive(wait, "syncWait");
+      this.syncWait = Checks.positive(wait, "syncWait");
       return this;
     }
 
@@ -373,14 +374,6 @@ public final class MarathonRelay implements AutoCloseable {
       MarathonRelay relay = new MarathonRelay(mirror, copy);
       relay.install(admin);
       return relay;
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

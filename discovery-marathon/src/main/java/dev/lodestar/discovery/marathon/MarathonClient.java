@@ -1,6 +1,7 @@
 package dev.lodestar.discovery.marathon;
 
 import dev.lodestar.discovery.DiscoveryUnavailableException;
+import dev.lodestar.discovery.internal.Checks;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -382,13 +383,13 @@ public final class MarathonClient {
 
     /** Bound on opening a connection (default 3 s). */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
+      this.connectTimeout = Checks.positive(timeout, "connectTimeout");
       return this;
     }
 
     /** Bound on one request until its headers arrive (default 30 s). */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = positive(timeout, "requestTimeout");
+      this.requestTimeout = Checks.positive(timeout, "requestTimeout");
       return this;
     }
 
@@ -418,14 +419,6 @@ public final class MarathonClient {
     public String toString() {
       return "MarathonClient.Builder{urls=" + urls + ", auth="
           + (authorization == null ? "none" : "(set)") + "}";
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }
