@@ -1,15 +1,11 @@
-package dev.lodestar.discovery.marathon;
+package dev.lodestar.benchmarks.marathon;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.marathon.ParseProbe;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,7 +31,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code jacksonTextPass}: baseline that also materializes every string and int value
  *       ({@code getText()}, {@code getIntValue()}), the allocation floor of a reader that keeps
  *       values.
- *   <li>{@code parse}: {@link MarathonParser} alone (the fields discovery keeps).
+ *   <li>{@code parse}: the Marathon parser alone ({@code ParseProbe.parse}) (the fields discovery keeps).
  *   <li>{@code parseAndBuildSnapshots}: parse, apply the health policy and port rules, build
  *       every {@link Instance} and snapshot (what a full resync does).
  * </ul>
@@ -65,13 +61,13 @@ public class MarathonParseBenchmark {
   public int tasksPerApp;
 
   private byte[] body;
-  private InstanceMapper mapper;
+  private ParseProbe.Mapper mapper;
 
   @Setup
   public void setUp() throws IOException {
     body = SyntheticApps.appsWithTasks(apps, tasksPerApp, 42);
-    mapper = new InstanceMapper(MarathonHealthPolicy.ofDefaults(), 0, null, 0);
-    int instances = build(MarathonParser.parse(body)).stream()
+    mapper = new ParseProbe.Mapper();
+    int instances = mapper.build(ParseProbe.parse(body)).stream()
         .mapToInt(s -> s.instances().size()).sum();
     if (instances != apps * tasksPerApp) {
       throw new IllegalStateException("expected " + apps * tasksPerApp + " instances, built "
@@ -107,26 +103,15 @@ public class MarathonParseBenchmark {
   }
 
   @Benchmark
-  public MarathonParser.Document parse() throws IOException {
-    return MarathonParser.parse(body);
+  public Object parse() throws IOException {
+    return ParseProbe.parse(body);
   }
 
   @Benchmark
   public void parseAndBuildSnapshots(Blackhole bh) throws IOException {
-    for (ServiceSnapshot s : build(MarathonParser.parse(body))) {
+    for (ServiceSnapshot s : mapper.build(ParseProbe.parse(body))) {
       bh.consume(s);
     }
-  }
-
-  List<ServiceSnapshot> build(MarathonParser.Document doc) {
-    List<ServiceSnapshot> out = new ArrayList<>(doc.apps().size());
-    Set<String> seen = new HashSet<>();
-    for (MarathonApp app : doc.apps()) {
-      seen.clear();
-      List<Instance> instances = mapper.map(app.id(), app, 0, seen, new ArrayList<>());
-      out.add(ServiceSnapshot.of(app.id(), instances, "marathon[bench]"));
-    }
-    return out;
   }
 
   /** The body size, for the write-up. */

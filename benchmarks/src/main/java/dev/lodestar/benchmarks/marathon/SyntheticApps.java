@@ -1,4 +1,4 @@
-package dev.lodestar.discovery.marathon;
+package dev.lodestar.benchmarks.marathon;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,10 @@
-package dev.lodestar.discovery.marathon;
+package dev.lodestar.benchmarks.marathon;
 
-import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.marathon.ParseProbe;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 
 /**
@@ -19,7 +17,7 @@ import java.util.List;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar -Xmx2g -XX:+UseSerialGC \
- *     dev.lodestar.discovery.marathon.MarathonMemoryFootprint
+ *     dev.lodestar.benchmarks.marathon.MarathonMemoryFootprint
  * </pre>
  */
 public final class MarathonMemoryFootprint {
@@ -32,7 +30,7 @@ public final class MarathonMemoryFootprint {
     Built held = build(apps, tasksPerApp);
     long withParsed = usedAfterGc();
     int instances = held.snapshots.stream().mapToInt(s -> s.instances().size()).sum();
-    String check = held.document.apps().get(0).id();
+    String check = ParseProbe.firstAppId(held.document);
     held.document = null;
     long snapshotsOnly = usedAfterGc();
     System.out.printf("instances: %d%n", instances);
@@ -47,19 +45,14 @@ public final class MarathonMemoryFootprint {
   }
 
   private static final class Built {
-    MarathonParser.Document document;
+    Object document;
     List<ServiceSnapshot> snapshots;
   }
 
   private static Built build(int apps, int tasksPerApp) throws IOException {
     byte[] body = SyntheticApps.appsWithTasks(apps, tasksPerApp, 42);
-    MarathonParser.Document doc = MarathonParser.parse(body);
-    InstanceMapper mapper = new InstanceMapper(MarathonHealthPolicy.ofDefaults(), 0, null, 0);
-    List<ServiceSnapshot> out = new ArrayList<>(apps);
-    for (MarathonApp app : doc.apps()) {
-      List<Instance> instances = mapper.map(app.id(), app, 0, new HashSet<>(), new ArrayList<>());
-      out.add(ServiceSnapshot.of(app.id(), instances, "marathon[bench]"));
-    }
+    Object doc = ParseProbe.parse(body);
+    List<ServiceSnapshot> out = new ParseProbe.Mapper().build(doc);
     Built b = new Built();
     b.document = doc;
     b.snapshots = out;
