@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
  * health. Outlives snapshots: the resolver keeps one per instance id while the id is listed.
  *
  * <p>Readers (pickers) never lock. Latency writes lock this object; ejection state is written
- * under the owning {@link ServiceHolder}'s lock.
+ * by {@link OutlierDetector} under the owning {@link ServiceHolder}'s lock.
  */
 final class InstanceStats {
   /** Peak-EWMA decay time, as Finagle's default. */
@@ -25,7 +25,7 @@ final class InstanceStats {
   /** When the instance joined, for slow start; {@code Long.MIN_VALUE} = present from the start. */
   final long joinedNanos;
 
-  // Guarded by the ServiceHolder lock.
+  // Written by OutlierDetector under the owning ServiceHolder's lock.
   long ejectedUntilNanos;
   boolean ejected;
   boolean onTrial;

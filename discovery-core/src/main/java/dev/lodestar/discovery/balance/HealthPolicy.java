@@ -26,6 +26,10 @@ import java.util.Objects;
  *       strategies (round-robin, weighted random, least in flight, peak EWMA) honour the ramp.
  * </ul>
  *
+ * <p>The resolver keeps one outlier detector per service that applies this policy (the class
+ * {@code dev.lodestar.discovery.OutlierDetector}, package-private); the rules above are all of
+ * its behaviour.
+ *
  * <p>Thread safety: immutable.
  */
 public final class HealthPolicy {
