@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lodestar.agent.marathon.FakeMarathon.Task;
 import dev.lodestar.discovery.marathon.MarathonClient;
+import dev.lodestar.discovery.testing.FakeMarathon.Task;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
