@@ -2,13 +2,12 @@ package dev.lodestar.discovery.spring;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Real HTTP servers on loopback for the tests: app instances and a minimal Marathon. */
@@ -43,36 +42,21 @@ final class LoopbackServers {
 
   /**
    * A Marathon serving {@code GET /v2/apps/{id}} (Marathon 1.5+ shape, tasks embedded, every task
-   * healthy) for the apps it was given, 404 for any other app, and no event stream.
+   * healthy) for the apps it was given, 404 for any other app, and no event stream (404): on
+   * discovery-testing's {@link FakeMarathon}.
    */
   static final class Marathon implements AutoCloseable {
-    private final HttpServer server;
-    private final Map<String, List<Integer>> apps = new ConcurrentHashMap<>();
+    private final FakeMarathon server = new FakeMarathon().eventStatus(404);
 
-    Marathon() throws IOException {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      server.createContext("/", this::handle);
-      server.start();
-    }
+    Marathon() throws IOException {}
 
     Marathon app(String appId, List<Integer> ports) {
-      apps.put(appId, List.copyOf(ports));
+      server.putApp(appId, appJson(appId, ports));
       return this;
     }
 
     String url() {
-      return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    private void handle(HttpExchange ex) throws IOException {
-      String path = ex.getRequestURI().getPath();
-      String appId = path.startsWith("/v2/apps/") ? path.substring("/v2/apps".length()) : null;
-      List<Integer> ports = appId == null ? null : apps.get(appId);
-      if (ports == null) {
-        send(ex, 404, "{\"message\":\"App '" + appId + "' does not exist\"}", "application/json");
-        return;
-      }
-      send(ex, 200, "{\"app\":" + appJson(appId, ports) + "}", "application/json");
+      return server.url();
     }
 
     private static String appJson(String appId, List<Integer> ports) {
@@ -94,7 +78,7 @@ final class LoopbackServers {
 
     @Override
     public void close() {
-      server.stop(0);
+      server.close();
     }
   }
 
