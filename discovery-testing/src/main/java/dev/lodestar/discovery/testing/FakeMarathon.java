@@ -11,11 +11,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       for an app set with {@link #putApp} or {@link #setTasks}; an unknown app gets Marathon's
  *       404 {@code {"message":"App '/x' does not exist"}}.
  *   <li>{@code GET /v2/apps} (any query, e.g. {@code ?embed=apps.tasks}): {@code {"apps":[...]}}
- *       with every app set, in id order.
+ *       with every app set, in the order they were first put.
  *   <li>Until the first {@link #putApp} or {@link #setTasks} there is no app model: every path not
  *       given to {@link #answer} is 404, the list included, as tests serving fixtures expect.
  *   <li>{@code GET /v2/events}: a server-sent-event stream as Marathon 0.11+ writes it (CRLF, an
@@ -70,7 +71,7 @@ public final class FakeMarathon implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, Answer> answers = new ConcurrentHashMap<>();
-  private final Map<String, String> apps = new ConcurrentSkipListMap<>();
+  private final Map<String, String> apps = Collections.synchronizedMap(new LinkedHashMap<>());
   private final List<BlockingQueue<byte[]>> streams = new CopyOnWriteArrayList<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> countsByPath = new ConcurrentHashMap<>();
@@ -278,7 +279,7 @@ public final class FakeMarathon implements AutoCloseable {
         stream(ex);
         return;
       }
-      Answer answer = rest(path, target);
+      Answer answer = rest(uri.getPath(), target);
       long delay = slowNanos;
       if (delay > 0) {
         TimeUnit.NANOSECONDS.sleep(delay);
@@ -300,6 +301,7 @@ public final class FakeMarathon implements AutoCloseable {
     }
   }
 
+  /** The answer to {@code target} (raw path and query); {@code path} is decoded. */
   private Answer rest(String path, String target) {
     Answer set = answers.get(target);
     if (set != null) {
@@ -309,7 +311,9 @@ public final class FakeMarathon implements AutoCloseable {
       return json(404, "{\"message\":\"App '/x' does not exist\"}");
     }
     if (path.equals("/v2/apps") || path.equals("/v2/apps/")) {
-      return json(200, "{\"apps\":[" + String.join(",", apps.values()) + "]}");
+      synchronized (apps) {
+        return json(200, "{\"apps\":[" + String.join(",", apps.values()) + "]}");
+      }
     }
     String id = path.startsWith("/v2/apps/") ? path.substring("/v2/apps".length()) : path;
     String app = apps.get(id);
