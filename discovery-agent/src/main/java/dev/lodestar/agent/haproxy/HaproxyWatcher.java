@@ -5,6 +5,7 @@ import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.ServiceWatch;
 import dev.lodestar.discovery.ServiceWatcher;
+import dev.lodestar.discovery.internal.DaemonThreads;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,11 +38,8 @@ final class HaproxyWatcher implements AutoCloseable {
   private final ServiceResolver resolver;
   private final long minIntervalNanos;
   private final Duration pollInterval;
-  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "lodestar-haproxy-watcher");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+      DaemonThreads.named("lodestar-haproxy-watcher"));
   private final AtomicBoolean pending = new AtomicBoolean();
   private final Map<String, ServiceWatch> watches = new HashMap<>();
   private final Set<String> loggedProblems = new HashSet<>();

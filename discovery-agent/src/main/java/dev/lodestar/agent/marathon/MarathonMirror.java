@@ -3,6 +3,7 @@ package dev.lodestar.agent.marathon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lodestar.discovery.internal.Checks;
+import dev.lodestar.discovery.internal.DaemonThreads;
 import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.marathon.MarathonAuthenticationException;
 import dev.lodestar.discovery.marathon.MarathonClient;
@@ -26,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,8 +112,10 @@ public final class MarathonMirror implements AutoCloseable {
     this.config = b;
     int id = SEQUENCE.incrementAndGet();
     this.name = "mirror" + client.urls();
-    this.serial = Executors.newSingleThreadScheduledExecutor(daemon("lodestar-mirror-" + id));
-    this.parsers = Executors.newFixedThreadPool(2, daemon("lodestar-mirror-" + id + "-parse"));
+    this.serial = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreads.numbered("lodestar-mirror-" + id));
+    this.parsers = Executors.newFixedThreadPool(2,
+        DaemonThreads.numbered("lodestar-mirror-" + id + "-parse"));
     this.backoff = IntervalFunction.ofExponentialRandomBackoff(
         b.reconnectInitial.toMillis(), 1.5, 0.5, b.reconnectMax.toMillis());
   }
@@ -129,8 +131,8 @@ public final class MarathonMirror implements AutoCloseable {
       return;
     }
     started = true;
-    Thread t = new Thread(this::streamLoop, "lodestar-mirror-events-" + SEQUENCE.get());
-    t.setDaemon(true);
+    Thread t = DaemonThreads.newThread(this::streamLoop,
+        "lodestar-mirror-events-" + SEQUENCE.get());
     streamThread = t;
     t.start();
     long idleCheck = Math.max(10, config.idleTimeout.toMillis() / 4);
@@ -578,15 +580,6 @@ public final class MarathonMirror implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       ifClosed.run();
     }
-  }
-
-  private static ThreadFactory daemon(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.lodestar.agent.proxy;
 
 import dev.lodestar.agent.NettyTransport;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.internal.DaemonThreads;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelFuture;
@@ -64,11 +65,7 @@ final class ProxyServer implements AutoCloseable {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.boss = NettyTransport.group(1, "lodestar-proxy-accept");
     this.workers = NettyTransport.group(config.workerThreads(), "lodestar-proxy");
-    this.loadExecutor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "lodestar-proxy-load");
-      t.setDaemon(true);
-      return t;
-    });
+    this.loadExecutor = Executors.newCachedThreadPool(DaemonThreads.named("lodestar-proxy-load"));
   }
 
   /**
