@@ -155,16 +155,7 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public Selection select(String serviceId, String affinityKey) {
-    ServiceHolder holder = holder(serviceId);
-    EndpointView view = holder.pickView(affinityKey);
-    if (view == null) {
-      holder = holder(serviceId);
-      view = holder.pickView(affinityKey);
-      if (view == null) {
-        throw droppedWhilePicking(serviceId);
-      }
-    }
-    return new TrackedSelection(holder, view, ticker);
+    return select(serviceId, affinityKey, null);
   }
 
   @Override
@@ -176,11 +167,6 @@ final class DefaultServiceResolver implements ServiceResolver {
       return new DetachedSelection(instance);
     }
     return new TrackedSelection(holder, holder.view(state, instance, instance.weight()), ticker);
-  }
-
-  private Selection track(ServiceHolder holder, Endpoint endpoint) {
-    ServiceState state = holder.state();
-    return new TrackedSelection(holder, holder.view(state, endpoint), ticker);
   }
 
   /**
@@ -204,7 +190,7 @@ final class DefaultServiceResolver implements ServiceResolver {
     return Retry.decorateCallable(retry, () -> {
       Selection selection;
       try {
-        selection = selectAvoiding(serviceId, tried);
+        selection = select(serviceId, null, tried);
       } catch (NoInstanceAvailableException e) {
         throw e.withCallerStack(); // the pick path's exception is shared and stackless
       }
@@ -221,42 +207,50 @@ final class DefaultServiceResolver implements ServiceResolver {
     }).call();
   }
 
-  /**
-   * Picks with the strategy, again a few times if the pick lands on an instance already tried,
-   * and then takes the first untried endpoint of the picker's set, so a retry goes to a different
-   * instance whenever one is routable.
-   */
   @Override
-  public Selection selectAvoiding(String serviceId, Collection<Instance> tried) {
-    Objects.requireNonNull(tried, "avoid");
+  public Selection selectAvoiding(String serviceId, Collection<Instance> avoid) {
+    return select(serviceId, null, Objects.requireNonNull(avoid, "avoid"));
+  }
+
+  /**
+   * The one selection path. Picks with the strategy (looking the service up again once if the
+   * holder was dropped between the lookup and the pick); if the pick lands on an instance in
+   * {@code tried}, picks again a few times and then takes the first untried endpoint of the
+   * picker's set, so a retry goes to a different instance whenever one is routable.
+   *
+   * @param tried instances to avoid, or null (a first attempt: no check at all)
+   */
+  private Selection select(String serviceId, String affinityKey, Collection<Instance> tried) {
     ServiceHolder holder = holder(serviceId);
-    Endpoint endpoint = holder.pick(null);
-    if (endpoint == null) {
+    EndpointView view = holder.pickView(affinityKey);
+    if (view == null) {
       holder = holder(serviceId);
-      endpoint = holder.pick(null);
-      if (endpoint == null) {
+      view = holder.pickView(affinityKey);
+      if (view == null) {
         throw droppedWhilePicking(serviceId);
       }
     }
-    if (tried.contains(endpoint.instance())) {
-      List<Endpoint> candidates = holder.state().endpoints;
-      for (int i = 0; i < candidates.size() && tried.contains(endpoint.instance()); i++) {
-        Endpoint again = holder.pick(null);
-        if (again == null) {
-          break; // dropped meanwhile: the candidates below are still a valid answer
-        }
-        endpoint = again;
+    if (tried == null || !tried.contains(view.instance())) {
+      return new TrackedSelection(holder, view, ticker);
+    }
+    Endpoint endpoint = view;
+    List<Endpoint> candidates = holder.state().endpoints;
+    for (int i = 0; i < candidates.size() && tried.contains(endpoint.instance()); i++) {
+      Endpoint again = holder.pick(null);
+      if (again == null) {
+        break; // dropped meanwhile: the candidates below are still a valid answer
       }
-      if (tried.contains(endpoint.instance())) {
-        for (Endpoint candidate : candidates) {
-          if (!tried.contains(candidate.instance())) {
-            endpoint = candidate;
-            break;
-          }
+      endpoint = again;
+    }
+    if (tried.contains(endpoint.instance())) {
+      for (Endpoint candidate : candidates) {
+        if (!tried.contains(candidate.instance())) {
+          endpoint = candidate;
+          break;
         }
       }
     }
-    return track(holder, endpoint);
+    return new TrackedSelection(holder, holder.view(holder.state(), endpoint), ticker);
   }
 
   @Override
