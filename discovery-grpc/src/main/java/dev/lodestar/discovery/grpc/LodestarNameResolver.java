@@ -18,6 +18,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 /**
@@ -33,7 +34,8 @@ import java.util.regex.Pattern;
  * calls on connection failures) asks the resolver again.
  *
  * <p>Thread safety: gRPC calls it from the channel's synchronization context; the watcher's
- * callbacks are moved onto that context before they touch the listener.
+ * callbacks are queued on that context, in order, and run on gRPC's offload executor, never on
+ * the resolver's threads.
  */
 public final class LodestarNameResolver extends NameResolver {
   /** The Lodestar instance id of an address group. */
@@ -45,20 +47,32 @@ public final class LodestarNameResolver extends NameResolver {
   public static final Attributes.Key<Instance> INSTANCE =
       Attributes.Key.create("dev.lodestar.instance");
 
+  /**
+   * Resolution-level attribute: the resolver and service id behind the addresses, for the {@code
+   * lodestar} load-balancing policy ({@link LodestarLoadBalancerProvider}).
+   */
+  static final Attributes.Key<LodestarTarget> TARGET = Attributes.Key.create("dev.lodestar.target");
+
   private final ServiceResolver resolver;
   private final String serviceId;
+  private final Attributes resolutionAttributes;
   private final String authority;
   private final SynchronizationContext syncContext;
+  /** Drains the synchronization context off Lodestar's threads; null: drain in place. */
+  private final Executor offload;
   private Listener2 listener; // used in syncContext only
   private ServiceWatch watch; // used in syncContext only
   private boolean shutdown; // used in syncContext only
 
-  LodestarNameResolver(
-      ServiceResolver resolver, String serviceId, String authority, SynchronizationContext sync) {
+  LodestarNameResolver(ServiceResolver resolver, String serviceId, String authority,
+      SynchronizationContext sync, Executor offload) {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
     this.authority = Objects.requireNonNull(authority, "authority");
     this.syncContext = Objects.requireNonNull(sync, "syncContext");
+    this.offload = offload;
+    this.resolutionAttributes =
+        Attributes.newBuilder().set(TARGET, new LodestarTarget(resolver, serviceId)).build();
   }
 
   @Override
@@ -101,7 +115,7 @@ public final class LodestarNameResolver extends NameResolver {
     @Override
     public void onSnapshot(ServiceSnapshot snapshot) {
       List<EquivalentAddressGroup> groups = addressGroups(snapshot);
-      syncContext.execute(() -> {
+      deliver(() -> {
         if (shutdown) {
           return;
         }
@@ -113,17 +127,33 @@ public final class LodestarNameResolver extends NameResolver {
         }
         listener.onResult2(ResolutionResult.newBuilder()
             .setAddressesOrError(StatusOr.fromValue(groups))
+            .setAttributes(resolutionAttributes)
             .build());
       });
     }
 
     @Override
     public void onError(DiscoveryException error) {
-      syncContext.execute(() -> {
+      deliver(() -> {
         if (!shutdown) {
           listener.onError(Status.UNAVAILABLE.withDescription(error.getMessage()).withCause(error));
         }
       });
+    }
+  }
+
+  /**
+   * Queues a callback on the synchronization context in order and drains it on gRPC's offload
+   * executor: draining runs channel work (the load balancer, its pickers), which must not run on
+   * the resolver's thread that delivers a first snapshot, since a picker that asks the resolver
+   * would then wait for the very load that thread is completing.
+   */
+  private void deliver(Runnable task) {
+    syncContext.executeLater(task);
+    if (offload != null) {
+      offload.execute(syncContext::drain);
+    } else {
+      syncContext.drain();
     }
   }
 

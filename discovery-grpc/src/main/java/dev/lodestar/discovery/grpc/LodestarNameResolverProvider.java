@@ -86,7 +86,8 @@ public class LodestarNameResolverProvider extends NameResolverProvider {
         ? args.getOverrideAuthority()
         : authorityOf(serviceId);
     return new LodestarNameResolver(
-        resolverFor(target), serviceId, authority, args.getSynchronizationContext());
+        resolverFor(target), serviceId, authority, args.getSynchronizationContext(),
+        args.getOffloadExecutor());
   }
 
   /** {@code /shop/checkout} as a DNS-style name: {@code checkout.shop}. */

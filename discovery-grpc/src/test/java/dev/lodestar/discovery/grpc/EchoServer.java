@@ -3,6 +3,7 @@ package dev.lodestar.discovery.grpc;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import java.io.ByteArrayInputStream;
@@ -28,6 +29,10 @@ final class EchoServer implements AutoCloseable {
 
   final String name;
   final AtomicInteger calls = new AtomicInteger();
+  /** When set, every call fails with this status. */
+  volatile Status failWith;
+  /** Milliseconds each call waits before answering. */
+  volatile long delayMillis;
   private final Server server;
 
   EchoServer(String name) throws IOException {
@@ -35,6 +40,18 @@ final class EchoServer implements AutoCloseable {
     ServerServiceDefinition service = ServerServiceDefinition.builder("lodestar.test.Echo")
         .addMethod(WHO, ServerCalls.asyncUnaryCall((request, response) -> {
           calls.incrementAndGet();
+          Status failure = failWith;
+          if (failure != null) {
+            response.onError(failure.asRuntimeException());
+            return;
+          }
+          if (delayMillis > 0) {
+            try {
+              Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           response.onNext(name);
           response.onCompleted();
         }))

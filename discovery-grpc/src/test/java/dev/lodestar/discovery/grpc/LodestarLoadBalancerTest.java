@@ -1,0 +1,343 @@
+package dev.lodestar.discovery.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lodestar.discovery.InstanceStatus;
+import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.balance.HealthPolicy;
+import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.marathon.MarathonSource;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.NameResolverRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The {@code lodestar} load-balancing policy on real gRPC servers (grpc-netty) on loopback and a
+ * loopback Marathon: Lodestar's strategies choose, call results feed its passive health and
+ * latency estimates, and every started call is counted out again.
+ */
+@Timeout(120)
+class LodestarLoadBalancerTest {
+  private static final String APP = "/shop/checkout";
+  private static final Metadata.Key<String> USER =
+      Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER);
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private LoopbackMarathon marathon;
+  private ServiceResolver resolver;
+  private String scheme;
+
+  @BeforeEach
+  void startMarathon() throws Exception {
+    marathon = new LoopbackMarathon();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+    if (resolver != null) {
+      resolver.close();
+    }
+    marathon.close();
+  }
+
+  private void resolver(LoadBalancingStrategy strategy, HealthPolicy policy) {
+    resolver = ServiceResolver.builder()
+        .source(MarathonSource.builder().url(marathon.url()).build())
+        .strategy(strategy)
+        .healthPolicy(policy)
+        .loadTimeout(Duration.ofSeconds(60)) // the shared machine can be very slow
+        .build();
+    scheme = "lodestar-lb" + System.nanoTime(); // the default registry is JVM-wide
+    NameResolverRegistry.getDefaultRegistry()
+        .register(LodestarNameResolverProvider.of(scheme, resolver));
+  }
+
+  private EchoServer server(String name) throws Exception {
+    EchoServer s = new EchoServer(name);
+    closeables.add(s);
+    return s;
+  }
+
+  private ManagedChannel channel(String target, Map<String, ?> policyConfig) {
+    ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        .defaultServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of("lodestar", policyConfig))))
+        .build();
+    closeables.add(() -> {
+      channel.shutdownNow();
+      channel.awaitTermination(10, TimeUnit.SECONDS);
+    });
+    return channel;
+  }
+
+  private ManagedChannel channel() {
+    return channel(scheme + ":///shop/checkout", Map.of());
+  }
+
+  private static String who(Channel channel) {
+    return ClientCalls.blockingUnaryCall(channel, EchoServer.WHO,
+        CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), "who?");
+  }
+
+  /** Calls until every server of {@code names} has answered, or fails after 30 s. */
+  private static void awaitAll(Channel channel, List<String> names) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    Map<String, Integer> seen = new HashMap<>();
+    while (!seen.keySet().containsAll(names)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("within 30 s only " + seen + " answered, expected " + names);
+      }
+      seen.merge(who(channel), 1, Integer::sum);
+    }
+  }
+
+  private List<InstanceStatus> statuses() {
+    return resolver.status(APP).orElseThrow().instances();
+  }
+
+  private InstanceStatus statusOf(int port) {
+    return statuses().stream()
+        .filter(s -> s.instance().port() == port)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static void await(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 30 s: " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private void assertNothingInFlight() throws InterruptedException {
+    // A stream's end is reported on a transport thread just after the caller got its answer.
+    await("every call counted out: " + statuses(),
+        () -> statuses().stream().allMatch(s -> s.inFlight() == 0));
+  }
+
+  @Test
+  void roundRobinSpreadsCallsEvenlyAndCountsEveryCallOut() throws Exception {
+    resolver(LoadBalancingStrategy.roundRobin(), HealthPolicy.ofDefaults());
+    EchoServer a = server("a");
+    EchoServer b = server("b");
+    EchoServer c = server("c");
+    marathon.setTasks(APP, List.of(a.port(), b.port(), c.port()));
+    ManagedChannel channel = channel();
+    awaitAll(channel, List.of("a", "b", "c"));
+    int before = a.calls.get() + b.calls.get() + c.calls.get();
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < 90; i++) {
+      seen.merge(who(channel), 1, Integer::sum);
+    }
+    assertEquals(before + 90, a.calls.get() + b.calls.get() + c.calls.get());
+    // Lodestar's round-robin cycles exactly once all three are connected.
+    assertEquals(Map.of("a", 30, "b", 30, "c", 30), seen);
+    assertNothingInFlight();
+    for (InstanceStatus s : statuses()) {
+      assertTrue(s.latencyEstimate().toNanos() > 0, "latency fed back: " + s);
+    }
+  }
+
+  @Test
+  void peakEwmaAvoidsASlowServer() throws Exception {
+    resolver(LoadBalancingStrategy.peakEwma(), HealthPolicy.ofDefaults());
+    EchoServer a = server("a");
+    EchoServer b = server("b");
+    EchoServer slow = server("slow");
+    slow.delayMillis = 500;
+    marathon.setTasks(APP, List.of(a.port(), b.port(), slow.port()));
+    ManagedChannel channel = channel();
+    awaitAll(channel, List.of("a", "b", "slow"));
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < 60; i++) {
+      seen.merge(who(channel), 1, Integer::sum);
+    }
+    // Round-robin would send it 20; with a 500 ms sample its cost dwarfs the others' for the
+    // whole run (the estimate decays over ~10 s).
+    assertTrue(seen.getOrDefault("slow", 0) <= 6, seen.toString());
+    assertNothingInFlight();
+  }
+
+  @Test
+  void failingCallsEjectTheInstanceInTheSharedResolver() throws Exception {
+    resolver(LoadBalancingStrategy.roundRobin(),
+        HealthPolicy.custom().consecutiveFailures(3).build());
+    EchoServer a = server("a");
+    EchoServer b = server("b");
+    EchoServer broken = server("broken");
+    marathon.setTasks(APP, List.of(a.port(), b.port(), broken.port()));
+    ManagedChannel channel = channel();
+    awaitAll(channel, List.of("a", "b", "broken"));
+    broken.failWith = Status.INTERNAL.withDescription("disk full");
+    int failures = 0;
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < 60; i++) {
+      try {
+        seen.merge(who(channel), 1, Integer::sum);
+      } catch (StatusRuntimeException e) {
+        assertEquals(Status.Code.INTERNAL, e.getStatus().getCode(), e.toString());
+        failures++;
+      }
+    }
+    // Three failures in a row eject it for 30 s: no call reaches it after the third.
+    assertEquals(3, failures, "answered: " + seen);
+    assertTrue(statusOf(broken.port()).ejected(), statuses().toString());
+    assertEquals(57, seen.get("a") + seen.get("b"), seen.toString());
+    assertNothingInFlight();
+  }
+
+  @Test
+  void applicationErrorsDoNotCountAgainstTheInstance() throws Exception {
+    resolver(LoadBalancingStrategy.roundRobin(),
+        HealthPolicy.custom().consecutiveFailures(2).build());
+    EchoServer a = server("a");
+    marathon.setTasks(APP, List.of(a.port()));
+    ManagedChannel channel = channel();
+    assertEquals("a", who(channel));
+    a.failWith = Status.NOT_FOUND.withDescription("no such order");
+    for (int i = 0; i < 10; i++) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> who(channel));
+      assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+    }
+    assertEquals(0, statusOf(a.port()).consecutiveFailures());
+    assertTrue(!statusOf(a.port()).ejected());
+  }
+
+  @Test
+  void aKilledServerCostsNoFailedRpcAndIsEjected() throws Exception {
+    resolver(LoadBalancingStrategy.leastInFlight(), HealthPolicy.ofDefaults());
+    EchoServer a = server("a");
+    EchoServer b = server("b");
+    EchoServer c = server("c");
+    marathon.setTasks(APP, List.of(a.port(), b.port(), c.port()));
+    ManagedChannel channel = channel();
+    awaitAll(channel, List.of("a", "b", "c"));
+    int killedPort = c.port();
+    c.close(); // Marathon still lists it: only the connection tells
+    int failures = 0;
+    List<String> errors = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < 60; i++) {
+      try {
+        seen.merge(who(channel), 1, Integer::sum);
+      } catch (StatusRuntimeException e) {
+        failures++;
+        errors.add(e.getStatus().toString());
+      }
+    }
+    assertEquals(0, failures, "failed RPCs after the kill: " + errors + "; answered: " + seen);
+    assertEquals(60, seen.getOrDefault("a", 0) + seen.getOrDefault("b", 0), seen.toString());
+    // The refused reconnection reached Lodestar's passive health as a connection failure.
+    await("c ejected: " + statuses(), () -> statusOf(killedPort).ejected());
+    assertNothingInFlight();
+  }
+
+  @Test
+  void aScaleUpGetsCalls() throws Exception {
+    resolver(LoadBalancingStrategy.roundRobin(), HealthPolicy.ofDefaults());
+    EchoServer a = server("a");
+    marathon.setTasks(APP, List.of(a.port()));
+    ManagedChannel channel = channel();
+    assertEquals("a", who(channel));
+    EchoServer d = server("d");
+    marathon.setTasks(APP, List.of(a.port(), d.port())); // announced on /v2/events
+    awaitAll(channel, List.of("a", "d"));
+    assertTrue(d.calls.get() > 0);
+  }
+
+  @Test
+  void stickyKeepsAUserOnOneServer() throws Exception {
+    resolver(LoadBalancingStrategy.sticky(), HealthPolicy.ofDefaults());
+    EchoServer a = server("a");
+    EchoServer b = server("b");
+    EchoServer c = server("c");
+    marathon.setTasks(APP, List.of(a.port(), b.port(), c.port()));
+    ManagedChannel channel = channel(scheme + ":///shop/checkout", Map.of("affinityHeader", "x-user"));
+    awaitAll(channel, List.of("a", "b", "c")); // no header: round-robin
+    Map<String, String> serverOf = new HashMap<>();
+    for (int user = 0; user < 20; user++) {
+      Metadata headers = new Metadata();
+      headers.put(USER, "user-" + user);
+      Channel asUser = ClientInterceptors.intercept(channel,
+          MetadataUtils.newAttachHeadersInterceptor(headers));
+      String first = who(asUser);
+      for (int i = 0; i < 5; i++) {
+        assertEquals(first, who(asUser), "user-" + user);
+      }
+      serverOf.put("user-" + user, first);
+    }
+    assertTrue(serverOf.values().stream().distinct().count() > 1, serverOf.toString());
+  }
+
+  @Test
+  void anUnknownAppFailsWithLodestarsMessage() {
+    resolver(LoadBalancingStrategy.roundRobin(), HealthPolicy.ofDefaults());
+    ManagedChannel channel = channel(scheme + ":///shop/nope", Map.of());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> who(channel));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+    String description = String.valueOf(e.getStatus().getDescription());
+    assertTrue(description.contains("/shop/nope"), description);
+    assertTrue(description.contains("unknown service"), description);
+  }
+
+  @Test
+  void aTargetThatIsNotLodestarsIsRefusedWithAReason() throws Exception {
+    EchoServer a = server("a");
+    ManagedChannel channel = channel("dns:///127.0.0.1:" + a.port(), Map.of());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> who(channel));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+    assertTrue(String.valueOf(e.getStatus().getDescription()).contains("needs a Lodestar target"),
+        e.toString());
+    assertEquals(0, a.calls.get());
+  }
+
+  @Test
+  void thePolicyComesThroughServiceLoaderAndParsesItsConfig() {
+    LodestarLoadBalancerProvider provider = (LodestarLoadBalancerProvider)
+        LoadBalancerRegistry.getDefaultRegistry().getProvider("lodestar");
+    assertNotNull(provider);
+    LodestarLoadBalancerProvider.BalancerConfig config = (LodestarLoadBalancerProvider.BalancerConfig)
+        provider.parseLoadBalancingPolicyConfig(
+            Map.of("affinityHeader", "x-user", "failureCodes", List.of("UNAVAILABLE")))
+            .getConfig();
+    assertEquals("x-user", config.affinityHeader().name());
+    assertEquals(java.util.Set.of(Status.Code.UNAVAILABLE), config.failureCodes());
+    Predicate<Map<String, ?>> rejected =
+        raw -> provider.parseLoadBalancingPolicyConfig(raw).getError() != null;
+    assertTrue(rejected.test(Map.of("failureCodes", List.of("NOT_A_CODE"))));
+    assertTrue(rejected.test(Map.of("failureCodes", List.of("OK"))));
+    assertTrue(rejected.test(Map.of("affinityHeader", 7)));
+    assertTrue(rejected.test(Map.of("affinityHeader", "bad header")));
+    assertNull(provider.parseLoadBalancingPolicyConfig(Map.of()).getError());
+  }
+}
