@@ -33,10 +33,11 @@ public class NoInstanceAvailableException extends DiscoveryException {
   }
 
   /**
-   * A new exception with the same message, the caller's stack and this one as its cause; for
-   * paths where the stack matters more than its cost.
+   * A new exception with the same message and service, the calling thread's stack, and this one
+   * as its cause: for code that rethrows the pick path's shared, stackless exception where a stack
+   * trace helps (a request that failed, as opposed to a hot loop of picks).
    */
-  NoInstanceAvailableException withCallerStack() {
+  public NoInstanceAvailableException withCallerStack() {
     return new NoInstanceAvailableException(serviceId(), getMessage(), this, true);
   }
 }

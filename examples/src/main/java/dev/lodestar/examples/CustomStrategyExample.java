@@ -2,6 +2,7 @@ package dev.lodestar.examples;
 
 import dev.lodestar.discovery.HealthStatus;
 import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceHandle;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.balance.Endpoint;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
@@ -84,15 +85,17 @@ public final class CustomStrategyExample {
         .source(source)
         .strategy(new SameZoneFirst("zone-a"))
         .build()) {
+      // A handle on the service: looked up once, it follows every snapshot change below.
+      ServiceHandle cart = resolver.service("/shop/cart");
       for (int i = 0; i < 4; i++) {
-        picks.add("both zones up: " + resolver.pick("/shop/cart").instanceId());
+        picks.add("both zones up: " + cart.pick().instanceId());
       }
       // Zone a fails its health checks: the source pushes a new snapshot, the resolver asks the
       // strategy for a new picker, and traffic crosses zones.
       source.set("/shop/cart", a1.withHealth(HealthStatus.UNHEALTHY),
           a2.withHealth(HealthStatus.UNHEALTHY), b1);
       for (int i = 0; i < 4; i++) {
-        picks.add("zone a down:    " + resolver.pick("/shop/cart").instanceId());
+        picks.add("zone a down:    " + cart.pick().instanceId());
       }
     }
     return picks;

@@ -2,6 +2,7 @@ package dev.lodestar.discovery.http;
 
 import dev.lodestar.discovery.DiscoveryException;
 import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.Selection;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.internal.Futures;
@@ -153,7 +154,7 @@ public final class LoadBalancedHttpClient {
     Objects.requireNonNull(handler, "handler");
     String service = serviceIdOf(request);
     String key = affinityKey.apply(request);
-    Selection first = resolver.select(service, key);
+    Selection first = select(service, key);
     try {
       return attempt(first, request, handler);
     } catch (IOException e) {
@@ -174,6 +175,19 @@ public final class LoadBalancedHttpClient {
   }
 
   /**
+   * The first pick of a request. The routing key is the request's own service id, so there is no
+   * handle to keep (see {@link ServiceResolver#service}); a failed request gets the "no instance"
+   * error with this caller's stack instead of the pick path's shared, stackless one.
+   */
+  private Selection select(String service, String key) {
+    try {
+      return resolver.select(service, key);
+    } catch (NoInstanceAvailableException e) {
+      throw e.withCallerStack();
+    }
+  }
+
+  /**
    * Sends a request asynchronously, like {@link #send}: the future completes with the instance's
    * response, or exceptionally with the {@link IOException} or {@link DiscoveryException} that
    * {@code send} would throw. Cancelling the future cancels the attempt in flight.
@@ -186,7 +200,7 @@ public final class LoadBalancedHttpClient {
     String service = serviceIdOf(request);
     Selection first;
     try {
-      first = resolver.select(service, affinityKey.apply(request));
+      first = select(service, affinityKey.apply(request));
     } catch (DiscoveryException e) {
       return CompletableFuture.failedFuture(e);
     }
