@@ -1,6 +1,8 @@
 package dev.lodestar.discovery.marathon;
 
 import dev.lodestar.discovery.DiscoveryUnavailableException;
+import dev.lodestar.discovery.internal.Failover;
+import dev.lodestar.discovery.internal.Futures;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,11 +12,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 
@@ -34,7 +33,7 @@ final class MarathonHttp {
   private final Supplier<String> authorization;
   private final Duration requestTimeout;
   private final long maxBytes;
-  private final AtomicInteger preferred = new AtomicInteger();
+  private final Failover failover;
 
   MarathonHttp(List<URI> urls, HttpClient client, Supplier<String> authorization,
       Duration requestTimeout, long maxBytes) {
@@ -43,6 +42,7 @@ final class MarathonHttp {
     this.authorization = authorization;
     this.requestTimeout = requestTimeout;
     this.maxBytes = maxBytes;
+    this.failover = new Failover(this.urls.size(), 1);
   }
 
   /**
@@ -107,12 +107,12 @@ final class MarathonHttp {
 
   /** Index of the URL to try first. */
   int preferred() {
-    return preferred.get();
+    return failover.preferred();
   }
 
   /** Makes {@code index} the URL tried first. */
   void prefer(int index) {
-    preferred.set(index);
+    failover.prefer(index);
   }
 
   /** Joins a base URL and a path that starts with a slash. */
@@ -144,48 +144,34 @@ final class MarathonHttp {
    * @param serviceId names the service in exceptions ({@code "*"} for source-wide requests)
    */
   CompletableFuture<Response> get(String pathAndQuery, String serviceId) {
-    int start = preferred.get();
-    List<String> errors = new ArrayList<>(urls.size());
-    CompletableFuture<Response> result = new CompletableFuture<>();
-    attempt(pathAndQuery, serviceId, start, 0, errors, null, result);
-    return result;
+    return failover.run(index -> attempt(pathAndQuery, serviceId, index), (errors, lastCause) ->
+        new DiscoveryUnavailableException(serviceId,
+            "no Marathon URL answered " + pathAndQuery + ": " + errors, lastCause));
   }
 
-  private void attempt(String path, String serviceId, int start, int tried, List<String> errors,
-      Throwable lastCause, CompletableFuture<Response> result) {
-    if (tried == urls.size()) {
-      result.completeExceptionally(new DiscoveryUnavailableException(serviceId,
-          "no Marathon URL answered " + path + ": " + String.join("; ", errors), lastCause));
-      return;
-    }
-    int index = (start + tried) % urls.size();
+  /** One GET on URL {@code index}, judged for the failover loop. */
+  private CompletableFuture<Failover.Step<Response>> attempt(
+      String path, String serviceId, int index) {
     URI uri = resolve(urls.get(index), path);
-    send(uri, true).whenComplete((response, error) -> {
+    return send(uri, true).handle((response, error) -> {
       if (error != null) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null
-            ? error.getCause() : error;
+        Throwable cause = Futures.unwrap(error);
         if (cause instanceof TooLargeException) {
-          result.completeExceptionally(new DiscoveryUnavailableException(serviceId,
+          return Failover.Step.stop(new DiscoveryUnavailableException(serviceId,
               uri + ": " + cause.getMessage(), cause));
-          return;
         }
-        errors.add(urls.get(index) + ": " + describe(cause));
-        attempt(path, serviceId, start, tried + 1, errors, cause, result);
-        return;
+        return Failover.Step.next(urls.get(index) + ": " + describe(cause), cause);
       }
       if (response.status == 401 || response.status == 403) {
         response.close();
-        result.completeExceptionally(
+        return Failover.Step.stop(
             new MarathonAuthenticationException(serviceId, response.status, "GET " + uri));
-        return;
       }
       if (response.status >= 500) {
-        errors.add(urls.get(index) + ": HTTP " + response.status + " " + response.excerpt());
-        attempt(path, serviceId, start, tried + 1, errors, null, result);
-        return;
+        return Failover.Step.next(
+            urls.get(index) + ": HTTP " + response.status + " " + response.excerpt(), null);
       }
-      preferred.set(index);
-      result.complete(response);
+      return Failover.Step.done(response);
     });
   }
 

@@ -4,6 +4,9 @@ import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.internal.Checks;
+import dev.lodestar.discovery.internal.DaemonThreads;
+import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.spi.SnapshotListener;
 import io.github.resilience4j.core.IntervalFunction;
@@ -27,12 +30,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -153,8 +154,8 @@ public final class MarathonSource implements ServiceSource {
         b.maxResponseBytes);
     this.mapper = new InstanceMapper(b.healthPolicy, b.portIndex, b.portName, b.fallbackPort);
     int id = SEQUENCE.incrementAndGet();
-    this.serial = Executors.newSingleThreadScheduledExecutor(daemon("lodestar-marathon-" + id));
-    this.parsers = Executors.newFixedThreadPool(4, daemon("lodestar-marathon-" + id + "-parse"));
+    this.serial = Executors.newSingleThreadScheduledExecutor(DaemonThreads.numbered("lodestar-marathon-" + id));
+    this.parsers = Executors.newFixedThreadPool(4, DaemonThreads.numbered("lodestar-marathon-" + id + "-parse"));
     this.backoff = IntervalFunction.ofExponentialRandomBackoff(
         b.reconnectInitial.toMillis(), 1.5, 0.5, b.reconnectMax.toMillis());
   }
@@ -166,7 +167,7 @@ public final class MarathonSource implements ServiceSource {
 
   /** The service id that looks up every task behind a service port: {@code port:<n>}. */
   public static String servicePortId(int servicePort) {
-    requirePort(servicePort, "servicePort");
+    Checks.port(servicePort, "servicePort");
     return PORT_PREFIX + servicePort;
   }
 
@@ -210,7 +211,7 @@ public final class MarathonSource implements ServiceSource {
         .whenComplete((doc, error) -> runSerial(() -> {
           try {
             if (error != null) {
-              result.completeExceptionally(unwrap(error));
+              result.completeExceptionally(Futures.unwrap(error));
             } else {
               result.complete(onLoaded(serviceId, key, doc, seq));
             }
@@ -573,7 +574,7 @@ public final class MarathonSource implements ServiceSource {
           }
           current.refreshing = false;
           if (error != null) {
-            Throwable cause = unwrap(error);
+            Throwable cause = Futures.unwrap(error);
             LOG.log(Level.DEBUG, "{0}: refresh of {1} failed: {2}", name, appId,
                 cause.getMessage());
             for (Watch w : List.copyOf(watches.values())) {
@@ -631,7 +632,7 @@ public final class MarathonSource implements ServiceSource {
         .whenComplete((parsed, error) -> runSerial(() -> {
           resyncRunning = false;
           if (error != null) {
-            Throwable cause = unwrap(error);
+            Throwable cause = Futures.unwrap(error);
             LOG.log(Level.WARNING, "{0}: full resync failed, keeping the last snapshots: {1}",
                 name, cause.getMessage());
             safeListener(l -> l.onError(null, cause));
@@ -855,8 +856,8 @@ public final class MarathonSource implements ServiceSource {
     if (closed || (streamThread != null && streamThread.isAlive())) {
       return;
     }
-    Thread t = new Thread(this::streamLoop, "lodestar-marathon-events-" + SEQUENCE.get());
-    t.setDaemon(true);
+    Thread t = DaemonThreads.newThread(this::streamLoop,
+        "lodestar-marathon-events-" + SEQUENCE.get());
     streamThread = t;
     t.start();
   }
@@ -1061,13 +1062,6 @@ public final class MarathonSource implements ServiceSource {
     }
   }
 
-  private static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
   private static void closeQuietly(InputStream in) {
     try {
       in.close();
@@ -1083,22 +1077,6 @@ public final class MarathonSource implements ServiceSource {
           "%20"));
     }
     return sb.toString();
-  }
-
-  private static ThreadFactory daemon(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  private static int requirePort(int port, String what) {
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException(what + " must be in 1..65535, was " + port);
-    }
-    return port;
   }
 
   /**
@@ -1231,13 +1209,13 @@ public final class MarathonSource implements ServiceSource {
 
     /** Bound on opening a connection (default 3 s). */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
+      this.connectTimeout = Checks.positive(timeout, "connectTimeout");
       return this;
     }
 
     /** Bound on one REST request until its headers arrive (default 30 s). */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = positive(timeout, "requestTimeout");
+      this.requestTimeout = Checks.positive(timeout, "requestTimeout");
       return this;
     }
 
@@ -1246,11 +1224,7 @@ public final class MarathonSource implements ServiceSource {
      * (default 30 s); {@link Duration#ZERO} turns periodic resync off.
      */
     public Builder pollInterval(Duration interval) {
-      Objects.requireNonNull(interval, "pollInterval");
-      if (interval.isNegative()) {
-        throw new IllegalArgumentException("pollInterval must not be negative, was " + interval);
-      }
-      this.pollInterval = interval;
+      this.pollInterval = Checks.notNegative(interval, "pollInterval");
       return this;
     }
 
@@ -1262,7 +1236,7 @@ public final class MarathonSource implements ServiceSource {
 
     /** A stream with no byte, heartbeat included, for this long is reconnected (default 30 s). */
     public Builder eventStreamIdleTimeout(Duration timeout) {
-      this.eventStreamIdleTimeout = positive(timeout, "eventStreamIdleTimeout");
+      this.eventStreamIdleTimeout = Checks.positive(timeout, "eventStreamIdleTimeout");
       return this;
     }
 
@@ -1273,8 +1247,8 @@ public final class MarathonSource implements ServiceSource {
      * @throws IllegalArgumentException if not positive or {@code max < initial}
      */
     public Builder reconnectBackoff(Duration initial, Duration max) {
-      positive(initial, "initial");
-      positive(max, "max");
+      Checks.positive(initial, "initial");
+      Checks.positive(max, "max");
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException("max " + max + " is below initial " + initial);
       }
@@ -1285,10 +1259,7 @@ public final class MarathonSource implements ServiceSource {
 
     /** Uses the port slot at this index (default 0); clears {@link #portName}. */
     public Builder portIndex(int index) {
-      if (index < 0) {
-        throw new IllegalArgumentException("portIndex must be >= 0, was " + index);
-      }
-      this.portIndex = index;
+      this.portIndex = Checks.atLeast(index, 0, "portIndex");
       this.portName = null;
       return this;
     }
@@ -1311,7 +1282,7 @@ public final class MarathonSource implements ServiceSource {
      * without port mappings); by default their tasks are skipped with a logged reason.
      */
     public Builder fallbackPort(int port) {
-      this.fallbackPort = requirePort(port, "fallbackPort");
+      this.fallbackPort = Checks.port(port, "fallbackPort");
       return this;
     }
 
@@ -1388,14 +1359,6 @@ public final class MarathonSource implements ServiceSource {
     public String toString() {
       return "MarathonSource.Builder{urls=" + urls + ", auth="
           + (authorization == null ? "none" : "(set)") + "}";
-    }
-
-    private static Duration positive(Duration d, String name) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }
