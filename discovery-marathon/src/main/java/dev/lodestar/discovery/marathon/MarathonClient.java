@@ -10,7 +10,6 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,8 +47,6 @@ public final class MarathonClient {
   private static final System.Logger LOG = System.getLogger(MarathonClient.class.getName());
 
   private final MarathonHttp http;
-  private final HttpClient client;
-  private final Duration requestTimeout;
   private final int maxEventBytes;
 
   private MarathonClient(Builder b) {
@@ -60,10 +57,8 @@ public final class MarathonClient {
     if (b.sslContext != null) {
       hb.sslContext(b.sslContext);
     }
-    this.client = hb.build();
-    this.requestTimeout = b.requestTimeout;
     this.maxEventBytes = (int) Math.min(Integer.MAX_VALUE, b.maxResponseBytes);
-    this.http = new MarathonHttp(b.urls, client, b.authorization, b.requestTimeout,
+    this.http = new MarathonHttp(b.urls, hb.build(), b.authorization, b.requestTimeout,
         b.maxResponseBytes);
   }
 
@@ -182,52 +177,8 @@ public final class MarathonClient {
    */
   public EventStream openEventStream(String query) throws IOException, InterruptedException {
     String pathAndQuery = query == null || query.isEmpty() ? "/v2/events" : "/v2/events?" + query;
-    List<URI> urls = http.urls();
-    int start = http.preferred();
-    List<String> errors = new ArrayList<>();
-    for (int i = 0; i < urls.size(); i++) {
-      int index = (start + i) % urls.size();
-      URI uri = MarathonHttp.resolve(urls.get(index), pathAndQuery);
-      HttpResponse<InputStream> response;
-      try {
-        response = sendStreamRequest(uri);
-        int status = response.statusCode();
-        if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-          closeQuietly(response.body());
-          String location = response.headers().firstValue("Location").orElseThrow(
-              () -> new IOException("redirect without Location from " + uri));
-          response = sendStreamRequest(uri.resolve(location));
-        }
-      } catch (IOException e) {
-        errors.add(urls.get(index) + ": " + MarathonHttp.describe(e));
-        continue;
-      }
-      int status = response.statusCode();
-      if (status == 401 || status == 403) {
-        closeQuietly(response.body());
-        throw new MarathonAuthenticationException("*", status,
-            "GET " + MarathonHttp.resolve(urls.get(index), "/v2/events"));
-      }
-      if (status != 200) {
-        closeQuietly(response.body());
-        errors.add(urls.get(index) + ": HTTP " + status);
-        continue;
-      }
-      http.prefer(index);
-      return new EventStream(response, maxEventBytes);
-    }
-    throw new IOException("no Marathon URL accepted the event stream: "
-        + String.join("; ", errors));
-  }
-
-  private HttpResponse<InputStream> sendStreamRequest(URI uri)
-      throws IOException, InterruptedException {
-    HttpRequest request = http.authorize(HttpRequest.newBuilder(uri)
-        .timeout(requestTimeout)
-        .header("Accept", "text/event-stream")
-        .GET())
-        .build();
-    return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    return new EventStream(http.connectEventStream(pathAndQuery, "*", () -> false),
+        maxEventBytes);
   }
 
   private static void closeQuietly(InputStream in) {

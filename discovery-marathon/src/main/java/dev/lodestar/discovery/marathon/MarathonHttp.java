@@ -14,6 +14,8 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 
@@ -173,6 +175,85 @@ final class MarathonHttp {
       }
       return Failover.Step.done(response);
     });
+  }
+
+  /**
+   * Opens {@code pathAndQuery} (an event stream) with {@code Accept: text/event-stream} on the
+   * first URL that accepts it, in the same failover order as {@link #get}, following one redirect
+   * (a standby's 302 to the leader); blocks until the headers arrive. The caller reads and closes
+   * the body.
+   *
+   * @param stopped checked before each URL: true ends the attempts (the owner is closing)
+   * @throws MarathonAuthenticationException on 401 or 403
+   * @throws IOException if no URL accepted the stream (the message names every URL tried)
+   * @throws InterruptedException if interrupted while connecting
+   */
+  HttpResponse<InputStream> connectEventStream(String pathAndQuery, String serviceId,
+      BooleanSupplier stopped) throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<InputStream>> connected = failover.run(
+        index -> CompletableFuture.completedFuture(
+            connectOnce(pathAndQuery, serviceId, stopped, index)),
+        (errors, lastCause) -> new IOException(
+            "no Marathon URL accepted the event stream: " + errors, lastCause));
+    try {
+      return connected.join(); // already complete: every attempt ran on this thread
+    } catch (CompletionException e) {
+      Throwable cause = Futures.unwrap(e);
+      if (cause instanceof IOException) {
+        throw (IOException) cause;
+      }
+      if (cause instanceof InterruptedException) {
+        throw (InterruptedException) cause;
+      }
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      throw new IOException(cause);
+    }
+  }
+
+  private Failover.Step<HttpResponse<InputStream>> connectOnce(String pathAndQuery,
+      String serviceId, BooleanSupplier stopped, int index) {
+    if (stopped.getAsBoolean()) {
+      return Failover.Step.stop(new IOException("closed while connecting the event stream"));
+    }
+    URI uri = resolve(urls.get(index), pathAndQuery);
+    HttpResponse<InputStream> response;
+    try {
+      response = streamRequest(uri);
+      int status = response.statusCode();
+      if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+        closeQuietly(response.body());
+        URI target = uri.resolve(response.headers().firstValue("Location").orElseThrow(
+            () -> new IOException("redirect without Location from " + uri)));
+        response = streamRequest(target);
+      }
+    } catch (IOException e) {
+      return Failover.Step.next(urls.get(index) + ": " + describe(e), e);
+    } catch (InterruptedException e) {
+      return Failover.Step.stop(e);
+    }
+    int status = response.statusCode();
+    if (status == 401 || status == 403) {
+      closeQuietly(response.body());
+      return Failover.Step.stop(new MarathonAuthenticationException(serviceId, status,
+          "GET " + resolve(urls.get(index), "/v2/events")));
+    }
+    if (status != 200) {
+      closeQuietly(response.body());
+      return Failover.Step.next(urls.get(index) + ": HTTP " + status, null);
+    }
+    return Failover.Step.done(response);
+  }
+
+  private HttpResponse<InputStream> streamRequest(URI uri)
+      throws IOException, InterruptedException {
+    HttpRequest request = authorize(HttpRequest.newBuilder(uri)
+        .timeout(requestTimeout)
+        .header("Accept", "text/event-stream")
+        .GET())
+        .build();
+    return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
   }
 
   private CompletableFuture<Response> send(URI uri, boolean mayRedirect) {

@@ -16,7 +16,6 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -919,57 +918,10 @@ public final class MarathonSource implements ServiceSource {
     for (String type : EVENT_TYPES) {
       query.append("&event_type=").append(type);
     }
-    List<URI> urls = http.urls();
-    int start = http.preferred();
-    List<String> errors = new ArrayList<>();
-    for (int i = 0; i < urls.size() && !closed; i++) {
-      int index = (start + i) % urls.size();
-      URI uri = MarathonHttp.resolve(urls.get(index), query.toString());
-      HttpResponse<InputStream> response;
-      try {
-        response = openStream(uri);
-        if (isRedirect(response.statusCode())) {
-          closeQuietly(response.body());
-          URI target = uri.resolve(response.headers().firstValue("Location").orElseThrow(
-              () -> new IOException("redirect without Location from " + uri)));
-          LOG.log(Level.DEBUG, "{0}: event stream redirected to {1}", name, target);
-          response = openStream(target);
-        }
-      } catch (IOException e) {
-        errors.add(urls.get(index) + ": " + MarathonHttp.describe(e));
-        continue;
-      }
-      int status = response.statusCode();
-      if (status == 401 || status == 403) {
-        closeQuietly(response.body());
-        throw new MarathonAuthenticationException(ALL, status, "GET "
-            + MarathonHttp.resolve(urls.get(index), "/v2/events"));
-      }
-      if (status != 200) {
-        closeQuietly(response.body());
-        errors.add(urls.get(index) + ": HTTP " + status);
-        continue;
-      }
-      http.prefer(index);
-      streamConnected = true;
-      read(response);
-      return;
-    }
-    throw new IOException("no Marathon URL accepted the event stream: "
-        + String.join("; ", errors));
-  }
-
-  private static boolean isRedirect(int status) {
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-  }
-
-  private HttpResponse<InputStream> openStream(URI uri) throws IOException, InterruptedException {
-    HttpRequest request = http.authorize(HttpRequest.newBuilder(uri)
-        .timeout(config.requestTimeout)
-        .header("Accept", "text/event-stream")
-        .GET())
-        .build();
-    return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response =
+        http.connectEventStream(query.toString(), ALL, () -> closed);
+    streamConnected = true;
+    read(response);
   }
 
   private void read(HttpResponse<InputStream> response) throws IOException {
