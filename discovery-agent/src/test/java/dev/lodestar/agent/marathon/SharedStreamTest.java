@@ -1,0 +1,221 @@
+package dev.lodestar.agent.marathon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lodestar.agent.admin.AdminServer;
+import dev.lodestar.agent.marathon.FakeMarathon.Task;
+import dev.lodestar.discovery.HealthStatus;
+import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.marathon.MarathonSource;
+import dev.lodestar.discovery.spi.SnapshotListener;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The acceptance of the shared stream: twenty real {@link MarathonSource}s in this JVM on the
+ * agent's relay cost Marathon one event stream and the mirror's reads only, and converge on a
+ * kill and a scale-up like twenty sources on Marathon itself. Convergence times are printed (the
+ * report quotes them); nothing asserts on timing.
+ */
+class SharedStreamTest {
+  private static final int CLIENTS = 20;
+  private static final String APP = "/web";
+
+  private FakeMarathon marathon;
+  private MarathonMirror mirror;
+  private AdminServer admin;
+  private MarathonRelay relay;
+  private String relayUrl;
+  private final List<Client> clients = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    marathon = new FakeMarathon();
+    marathon.setTasks(APP, List.of(task(1), task(2), task(3)));
+  }
+
+  @AfterEach
+  void tearDown() {
+    clients.forEach(c -> c.source.close());
+    if (relay != null) {
+      relay.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    if (mirror != null) {
+      mirror.close();
+    }
+    marathon.close();
+  }
+
+  private static Task task(int n) {
+    return new Task("web." + n, 31000 + n, "TASK_RUNNING");
+  }
+
+  private void startAgent() throws InterruptedException {
+    // A long start grace: the one list at start follows the stream's connection.
+    mirror = MarathonMirrorTest.mirrorOf(marathon).startGrace(Duration.ofSeconds(30)).build();
+    admin = new AdminServer("127.0.0.1", 0);
+    relay = MarathonRelay.builder(mirror).install(admin);
+    relayUrl = "http://127.0.0.1:" + admin.start();
+    mirror.start();
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(30)));
+  }
+
+  /** One MarathonSource and the last snapshot it pushed or loaded, with when it arrived. */
+  static final class Client implements SnapshotListener {
+    final MarathonSource source;
+    volatile ServiceSnapshot last;
+    volatile long lastAt;
+
+    Client(String... urls) {
+      source = MarathonSource.builder().urls(urls)
+          .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500)).build();
+    }
+
+    void start() {
+      source.start(this);
+      ServiceSnapshot s = source.load(APP).join();
+      if (last == null) {
+        last = s;
+        lastAt = System.nanoTime();
+      }
+    }
+
+    @Override
+    public void onSnapshot(ServiceSnapshot snapshot) {
+      last = snapshot;
+      lastAt = System.nanoTime();
+    }
+
+    boolean sees(Predicate<List<Instance>> p) {
+      ServiceSnapshot s = last;
+      return s != null && p.test(s.instances());
+    }
+  }
+
+  private static Predicate<List<Instance>> routable(int port, boolean expected) {
+    return list -> list.stream().anyMatch(i -> i.port() == port
+        && i.health() != HealthStatus.UNHEALTHY) == expected;
+  }
+
+  private void startClients(String... urls) {
+    for (int i = 0; i < CLIENTS; i++) {
+      Client c = new Client(urls);
+      clients.add(c);
+      c.start();
+    }
+  }
+
+  /** Waits until every client satisfies {@code p}; returns ms from {@code since} to the last. */
+  private double converge(String what, Predicate<List<Instance>> p, long since)
+      throws InterruptedException {
+    Await.until(what, () -> clients.stream().allMatch(c -> c.sees(p)));
+    long last = clients.stream().mapToLong(c -> c.lastAt).max().orElseThrow();
+    return (last - since) / 1e6;
+  }
+
+  /** Kills web.2 and then scales up web.4; returns the two convergence times in ms. */
+  private double[] killThenScaleUp() throws InterruptedException {
+    marathon.setTasks(APP, List.of(task(1), task(3)));
+    long killAt = System.nanoTime();
+    marathon.emitStatusUpdate(APP, new Task("web.2", 31002, "TASK_KILLED"));
+    double kill = converge("every client drops web.2", routable(31002, false), killAt);
+
+    marathon.setTasks(APP, List.of(task(1), task(3), task(4)));
+    long upAt = System.nanoTime();
+    marathon.emitStatusUpdate(APP, task(4));
+    double up = converge("every client routes to web.4", routable(31004, true), upAt);
+    return new double[] {kill, up};
+  }
+
+  @Test
+  void twentySourcesOnTheRelayCostMarathonOneStreamAndConvergeLikeDirectOnes() throws Exception {
+    startAgent();
+    startClients(relayUrl);
+    Await.until("20 relay streams", () -> relay.openStreams() == CLIENTS);
+    double[] viaRelay = killThenScaleUp();
+    List<String> relayed = marathon.requests();
+
+    // Marathon saw the agent only: one stream, its one list, one read per change.
+    assertEquals(1, marathon.eventConnections(), relayed.toString());
+    assertEquals(1, marathon.openStreams());
+    assertEquals(1, marathon.requestCount("/v2/apps"), relayed.toString());
+    assertEquals(2, marathon.requestCount("/v2/apps/web"), relayed.toString());
+    assertEquals(4, relayed.size(), relayed.toString());
+
+    // The same scenario with twenty sources on Marathon itself.
+    clients.forEach(c -> c.source.close());
+    clients.clear();
+    relay.close();
+    mirror.close();
+    marathon.setTasks(APP, List.of(task(1), task(2), task(3)));
+    int before = marathon.requests().size();
+    int streamsBefore = marathon.eventConnections();
+    startClients(marathon.url());
+    // (The fake notices the closed agent stream only at its next write: count connections.)
+    Await.until("20 direct streams",
+        () -> marathon.eventConnections() - streamsBefore == CLIENTS);
+    double[] direct = killThenScaleUp();
+    int directRequests = marathon.requests().size() - before;
+    assertEquals(CLIENTS, marathon.eventConnections() - streamsBefore);
+
+    System.out.printf("shared stream, %d MarathonSource clients: Marathon requests via relay %d"
+        + " (1 stream + 1 list + 2 app reads), direct %d (%d streams + loads + re-reads);"
+        + " convergence kill %.1f ms via relay vs %.1f ms direct, scale-up %.1f ms via relay"
+        + " vs %.1f ms direct%n", CLIENTS, relayed.size(), directRequests, CLIENTS, viaRelay[0],
+        direct[0], viaRelay[1], direct[1]);
+  }
+
+  @Test
+  void relayClientsReconnectAndResyncAfterTheAgentsStreamDrops() throws Exception {
+    startAgent();
+    startClients(relayUrl);
+    Await.until("20 relay streams", () -> relay.openStreams() == CLIENTS);
+    long accepted = (long) relay.status().get("streamsAccepted");
+
+    // While the agent's stream is down, web.2 dies unseen; the mirror re-lists on reconnect,
+    // closes the relay streams, and the clients reconnect and re-list from the relay.
+    marathon.drop();
+    marathon.setTasks(APP, List.of(task(1), task(3)));
+    Await.until("clients reconnected", () -> (long) relay.status().get("streamsAccepted")
+        >= accepted + CLIENTS && relay.openStreams() == CLIENTS);
+    converge("every client dropped web.2 after the re-list", routable(31002, false),
+        System.nanoTime());
+    assertEquals(2, marathon.eventConnections());
+    assertEquals(1, marathon.openStreams());
+
+    // And they keep following events afterwards.
+    double[] times = killThenScaleUp();
+    assertTrue(times[1] >= 0);
+  }
+
+  @Test
+  void aSourceListingTheAgentThenMarathonFallsBackWhenTheAgentIsDown() throws Exception {
+    startAgent();
+    String agentUrl = relayUrl;
+    relay.close();
+    admin.close();
+    mirror.close();
+    admin = null;
+    relay = null;
+    mirror = null;
+    int before = marathon.requests().size();
+    int streamsBefore = marathon.eventConnections();
+
+    startClients(agentUrl, marathon.url());
+    Await.until("streams on Marathon",
+        () -> marathon.eventConnections() - streamsBefore == CLIENTS);
+    double[] times = killThenScaleUp();
+    assertTrue(marathon.requests().size() - before >= CLIENTS, "the clients read Marathon");
+    System.out.printf("fallback with the agent down: kill converged in %.1f ms%n", times[0]);
+  }
+}
