@@ -98,12 +98,18 @@ public final class MarathonMirror implements AutoCloseable {
   private boolean streamGap;
   private int fullListFailures;
 
-  /** Receives what the relay forwards; called on the mirror's serial thread. */
+  /** Receives what the relay forwards. */
   interface RelaySink {
-    /** An event from the stream, after the re-reads it causes were scheduled. */
+    /**
+     * An event from the stream, called on the stream thread after the re-reads it causes were
+     * queued; must not block.
+     */
     void onEvent(MarathonClient.Event event);
 
-    /** The stream reconnected after a gap and the full list was re-read: events were missed. */
+    /**
+     * The stream reconnected after a gap and the full list was re-read (events were missed);
+     * called on the serial thread.
+     */
     void onResynced();
   }
 
@@ -295,6 +301,7 @@ public final class MarathonMirror implements AutoCloseable {
           MarathonClient.Event event = e;
           events.incrementAndGet();
           runSerial(() -> onEvent(event), () -> { });
+          relay(event);
         }
         if (!closed) {
           LOG.log(Level.INFO, "{0}: event stream ended; reconnecting", name);
@@ -348,6 +355,14 @@ public final class MarathonMirror implements AutoCloseable {
     for (String appId : event.appIds()) {
       readApp(appId);
     }
+  }
+
+  /**
+   * Hands an event to the relay straight from the stream thread (one thread hop less for every
+   * relay client). It was queued to the serial thread first, so a client that re-reads an app
+   * after this event finds the re-read already registered ({@link #whenFresh} queues behind it).
+   */
+  private void relay(MarathonClient.Event event) {
     for (RelaySink sink : sinks) {
       try {
         sink.onEvent(event);

@@ -65,7 +65,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * disconnected rather than buffered without bound; it reconnects and re-lists.
  *
  * <p>Thread safety: safe for concurrent use; handlers run on the admin server's event loop and
- * never block, fan-out runs on the mirror's thread.
+ * never block, fan-out runs on the mirror's stream thread.
  */
 public final class MarathonRelay implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(MarathonRelay.class.getName());
