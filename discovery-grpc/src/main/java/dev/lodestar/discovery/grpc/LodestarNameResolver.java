@@ -71,8 +71,9 @@ public final class LodestarNameResolver extends NameResolver {
     this.authority = Objects.requireNonNull(authority, "authority");
     this.syncContext = Objects.requireNonNull(sync, "syncContext");
     this.offload = offload;
-    this.resolutionAttributes =
-        Attributes.newBuilder().set(TARGET, new LodestarTarget(resolver, serviceId)).build();
+    this.resolutionAttributes = Attributes.newBuilder()
+        .set(TARGET, new LodestarTarget(resolver, resolver.service(serviceId)))
+        .build();
   }
 
   @Override

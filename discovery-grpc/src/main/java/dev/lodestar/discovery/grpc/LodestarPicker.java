@@ -3,6 +3,7 @@ package dev.lodestar.discovery.grpc;
 import dev.lodestar.discovery.DiscoveryException;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.Selection;
+import dev.lodestar.discovery.ServiceHandle;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.grpc.LodestarLoadBalancerProvider.BalancerConfig;
 import io.grpc.ClientStreamTracer;
@@ -39,7 +40,7 @@ final class LodestarPicker extends SubchannelPicker {
   /** A connected instance. */
   record Ready(Subchannel subchannel, Instance instance) {}
 
-  private final ServiceResolver resolver;
+  private final ServiceHandle service;
   private final String serviceId;
   private final Metadata.Key<String> affinityHeader;
   private final Map<String, PickResult> byInstanceId;
@@ -47,7 +48,7 @@ final class LodestarPicker extends SubchannelPicker {
   private final AtomicInteger turn = new AtomicInteger();
 
   LodestarPicker(LodestarTarget target, BalancerConfig config, List<Ready> ready) {
-    this.resolver = target.resolver();
+    this.service = target.service();
     this.serviceId = target.serviceId();
     this.affinityHeader = config.affinityHeader();
     this.byInstanceId = new HashMap<>();
@@ -55,7 +56,7 @@ final class LodestarPicker extends SubchannelPicker {
     for (int i = 0; i < inTurn.length; i++) {
       Ready r = ready.get(i);
       inTurn[i] = PickResult.withSubchannel(r.subchannel(),
-          new TrackingFactory(resolver, serviceId, r.instance(), config));
+          new TrackingFactory(target.resolver(), serviceId, r.instance(), config));
       byInstanceId.put(r.instance().instanceId(), inTurn[i]);
     }
   }
@@ -65,12 +66,12 @@ final class LodestarPicker extends SubchannelPicker {
     String affinityKey = affinityHeader == null ? null : args.getHeaders().get(affinityHeader);
     try {
       for (int i = 0; i < PICKS_BEFORE_FALLBACK; i++) {
-        PickResult result = byInstanceId.get(resolver.pick(serviceId, affinityKey).instanceId());
+        PickResult result = byInstanceId.get(service.pick(affinityKey).instanceId());
         if (result != null) {
           return result;
         }
       }
-    } catch (DiscoveryException e) {
+    } catch (DiscoveryException | IllegalStateException e) { // IllegalState: resolver closed
       return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e));
     }
     return inTurn[(turn.getAndIncrement() & Integer.MAX_VALUE) % inTurn.length];
