@@ -95,7 +95,7 @@ public final class ProxyCommand implements Callable<Integer> {
   Duration shutdownGrace;
 
   @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
-      description = "Relaying event loops (default 0: twice the cores).")
+      description = "Relaying event loops (default 0: one per core).")
   int workers;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

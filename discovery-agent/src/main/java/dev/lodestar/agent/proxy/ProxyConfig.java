@@ -11,13 +11,17 @@ import java.util.Objects;
  * @param idleTimeout a connection with no byte in either direction for this long is closed
  * @param maxAttempts connect attempts per client connection, on different instances when possible
  * @param shutdownGrace how long open connections may run on after a shutdown begins
- * @param workerThreads event loops relaying bytes (0: Netty's default, twice the cores)
+ * @param workerThreads event loops relaying bytes (0: one per core)
  */
 record ProxyConfig(String bindAddress, Duration connectTimeout, Duration idleTimeout,
     int maxAttempts, Duration shutdownGrace, int workerThreads) {
 
-  /** The largest buffer one read may fill: a connection holds at most one per direction. */
+  /** The largest buffer one read may fill. */
   static final int MAX_READ_BYTES = 64 * 1024;
+  /** Past this many bytes waiting to be written to one side, reading the other side stops. */
+  static final int WRITE_HIGH_WATER = 64 * 1024;
+  /** Reading resumes once the waiting bytes fall below this. */
+  static final int WRITE_LOW_WATER = 32 * 1024;
 
   ProxyConfig {
     Objects.requireNonNull(bindAddress, "bindAddress");

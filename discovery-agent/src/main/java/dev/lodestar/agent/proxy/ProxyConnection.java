@@ -1,6 +1,5 @@
 package dev.lodestar.agent.proxy;
 
-import dev.lodestar.agent.NettyTransport;
 import dev.lodestar.discovery.DiscoveryException;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.Selection;
@@ -12,7 +11,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -26,11 +24,13 @@ import java.util.List;
  * One client connection: picks an instance, connects (retrying others on a connect failure),
  * then relays bytes both ways.
  *
- * <p>Backpressure and bounded memory: both channels run with auto-read off and a connection reads
- * one buffer (at most {@link ProxyConfig#MAX_READ_BYTES}) from a side only after the previous one
- * was written to the other side, so a slow reader stalls its writer through TCP instead of piling
- * up memory in the proxy. Half-close: end-of-stream from one side shuts down output towards the
- * other, and the connection closes once both directions ended (or either side closed or reset).
+ * <p>Backpressure and bounded memory: bytes read from one side are written to the other; when
+ * that side's outbound buffer passes its high-water mark ({@link ProxyConfig#WRITE_HIGH_WATER})
+ * reading from the first side stops (auto-read off) until the buffer drains below the low mark,
+ * so a slow reader stalls its writer through TCP. A connection holds at most about the high mark
+ * plus one read buffer ({@link ProxyConfig#MAX_READ_BYTES}) per direction. Half-close:
+ * end-of-stream from one side shuts down output towards the other once everything before it was
+ * written, and the connection closes once both directions ended (or either side closed or reset).
  *
  * <p>What the resolver learns: a failed connect attempt is reported as a failure (a connection
  * refusal or a connect timeout is a {@link java.net.ConnectException}, which ejects the instance);
@@ -38,8 +38,8 @@ import java.util.List;
  * least-in-flight balances open connections), and is reported as a success whose latency is the
  * TCP connect time when the connection ends, so long-lived connections do not look slow.
  *
- * <p>Thread safety: every method runs on the client channel's event loop (the backend channel
- * shares that loop).
+ * <p>Thread safety: every method runs on the client channel's event loop (the instance channel
+ * is registered on the same loop).
  */
 final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(ProxyConnection.class.getName());
@@ -50,8 +50,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
   private Channel client;
   private Channel backend;
   private Selection selection;
-  /** Client bytes that arrived before the instance connection was up (epoll drains a socket
-   *  that half-closed even with auto-read off); bounded by the socket's receive buffer. */
+  /**
+   * Client bytes that arrived before the instance connection was up (epoll drains a socket that
+   * half-closed even with auto-read off); bounded by the socket's receive buffer.
+   */
   private List<Object> early;
   private long connectNanos = -1;
   private boolean clientInputEnded;
@@ -112,14 +114,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     Instance instance = s.instance();
     tried.add(instance);
     long start = System.nanoTime();
-    Bootstrap b = new Bootstrap()
-        .group(client.eventLoop())
-        .channel(NettyTransport.socketChannel())
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
-        .option(ChannelOption.AUTO_READ, false)
-        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.READ_ALLOCATOR)
+    Bootstrap b = listener.backendBootstrap().clone(client.eventLoop())
         .handler(new BackendHandler());
     ChannelFuture f = b.connect(instance.host(), instance.port());
     backend = f.channel();
@@ -131,7 +126,6 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
           return;
         }
         listener.connected();
-        backend.read();
         flushEarly();
       } else {
         backend = null;
@@ -149,27 +143,22 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     });
   }
 
-  /** Sends what the client wrote before the connect completed, then resumes reading it. */
+  /** Sends what the client wrote before the connect completed, then starts relaying. */
   private void flushEarly() {
     List<Object> msgs = early;
     early = null;
     if (msgs != null) {
       for (Object msg : msgs) {
-        if (msg instanceof ByteBuf) {
-          listener.bytes(((ByteBuf) msg).readableBytes(), true);
-        }
-        backend.write(msg);
+        write(msg, backend, true);
       }
+      backend.flush();
     }
-    backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        close();
-      } else if (clientInputEnded) {
-        endOutput(backend, backendInputEnded);
-      } else {
-        client.read();
-      }
-    });
+    backend.config().setAutoRead(true);
+    if (clientInputEnded) {
+      endOutput(backend, backendInputEnded);
+    } else {
+      client.config().setAutoRead(true);
+    }
   }
 
   // ---- client side ------------------------------------------------------------------------
@@ -188,6 +177,21 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     relay(msg, backend, client, true);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (connectNanos >= 0 && !closed) {
+      backend.flush();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    // The client drained (or filled) its buffer: resume (or pause) reading from the instance.
+    if (connectNanos >= 0 && !closed && !backendInputEnded) {
+      backend.config().setAutoRead(client.isWritable());
+    }
   }
 
   @Override
@@ -220,22 +224,27 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
 
   // ---- shared -----------------------------------------------------------------------------
 
-  /** Writes {@code msg} to {@code to}; reads the next buffer from {@code from} once written. */
+  /**
+   * Writes {@code msg} to {@code to} (flushed at the end of the read batch) and stops reading
+   * {@code from} while {@code to} is over its high-water mark.
+   */
   private void relay(Object msg, Channel to, Channel from, boolean upstream) {
-    if (to == null || closed) {
+    if (closed) {
       ReferenceCountUtil.release(msg);
       return;
     }
+    write(msg, to, upstream);
+    if (!to.isWritable()) {
+      from.config().setAutoRead(false);
+    }
+  }
+
+  private void write(Object msg, Channel to, boolean upstream) {
     if (msg instanceof ByteBuf) {
       listener.bytes(((ByteBuf) msg).readableBytes(), upstream);
     }
-    to.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
-      if (f.isSuccess()) {
-        from.read();
-      } else {
-        close();
-      }
-    });
+    // A failed write reaches exceptionCaught of that channel's handler, which closes both.
+    to.write(msg, to.voidPromise());
   }
 
   /** Passes an end-of-stream on: shuts {@code to}'s output, or closes when both ended. */
@@ -244,8 +253,7 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       close();
       return;
     }
-    // Writes complete before the next read, so nothing is pending here; the empty flush keeps
-    // the order explicit.
+    // After what was written before the end-of-stream.
     to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
       if (f.isSuccess() && to instanceof DuplexChannel) {
         ((DuplexChannel) to).shutdownOutput();
@@ -273,15 +281,17 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
       }
       selection = null;
     }
-    if (client != null && client.isActive()) {
-      client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    }
+    closeAfterFlush(client);
     if (backend != null) {
-      if (backend.isActive()) {
-        backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-      } else {
-        backend.close();
-      }
+      closeAfterFlush(backend);
+    }
+  }
+
+  private static void closeAfterFlush(Channel ch) {
+    if (ch.isActive()) {
+      ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ch.close();
     }
   }
 
@@ -290,6 +300,21 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       relay(msg, client, ctx.channel(), false);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (!closed) {
+        client.flush();
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      // The instance drained (or filled) its buffer: resume (or pause) reading from the client.
+      if (!closed && !clientInputEnded) {
+        client.config().setAutoRead(ctx.channel().isWritable());
+      }
     }
 
     @Override

@@ -4,12 +4,16 @@ import dev.lodestar.discovery.DiscoveryException;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.InstanceStatus;
 import dev.lodestar.discovery.Selection;
+import dev.lodestar.discovery.ServiceHandle;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.ServiceStatus;
 import dev.lodestar.discovery.ServiceWatch;
 import dev.lodestar.discovery.ServiceWatcher;
+import dev.lodestar.agent.NettyTransport;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -41,6 +45,7 @@ final class ProxyListener {
   private final String serviceId;
   private final String description;
   private final ServiceResolver resolver;
+  private final ServiceHandle service;
   private final Executor loadExecutor;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final LongAdder accepted = new LongAdder();
@@ -51,18 +56,33 @@ final class ProxyListener {
   private final LongAdder idleClosed = new LongAdder();
   private final LongAdder bytesUp = new LongAdder();
   private final LongAdder bytesDown = new LongAdder();
+  private final Bootstrap backendBootstrap;
   private volatile boolean loaded;
   private volatile String lastError;
   private volatile ServiceWatch watch;
   volatile Channel serverChannel;
 
   ProxyListener(int port, String serviceId, String description, ServiceResolver resolver,
-      Executor loadExecutor) {
+      Executor loadExecutor, ProxyConfig config) {
     this.port = port;
     this.serviceId = serviceId;
     this.description = description;
     this.resolver = resolver;
+    this.service = resolver.service(serviceId);
     this.loadExecutor = loadExecutor;
+    this.backendBootstrap = new Bootstrap()
+        .channel(NettyTransport.socketChannel())
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.READ_ALLOCATOR)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyServer.WATER_MARK);
+  }
+
+  /** Options for connections to instances; {@code clone(loop)} it and add a handler. */
+  Bootstrap backendBootstrap() {
+    return backendBootstrap;
   }
 
   /** Starts following the service so that it is loaded before (or soon after) the first client. */
@@ -122,10 +142,10 @@ final class ProxyListener {
    * @throws DiscoveryException when nothing is routable or the service is unknown
    */
   Selection select(List<Instance> tried) {
-    Selection s = resolver.select(serviceId);
+    Selection s = service.select();
     for (int i = 0; i < REPICKS && tried.contains(s.instance()); i++) {
       s.release();
-      s = resolver.select(serviceId);
+      s = service.select();
     }
     return s;
   }

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.lang.System.Logger.Level;
@@ -40,6 +41,8 @@ final class ProxyServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ProxyServer.class.getName());
   static final RecvByteBufAllocator READ_ALLOCATOR =
       new AdaptiveRecvByteBufAllocator(512, 16 * 1024, ProxyConfig.MAX_READ_BYTES);
+  static final WriteBufferWaterMark WATER_MARK =
+      new WriteBufferWaterMark(ProxyConfig.WRITE_LOW_WATER, ProxyConfig.WRITE_HIGH_WATER);
 
   /** Where a listening port sends its connections. */
   record Target(String serviceId, String description) {
@@ -51,7 +54,6 @@ final class ProxyServer implements AutoCloseable {
 
   private final ProxyConfig config;
   private final ServiceResolver resolver;
-  private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ExecutorService loadExecutor;
   private final Map<Integer, ProxyListener> listeners = new TreeMap<>();
@@ -63,8 +65,8 @@ final class ProxyServer implements AutoCloseable {
   ProxyServer(ProxyConfig config, ServiceResolver resolver) {
     this.config = Objects.requireNonNull(config, "config");
     this.resolver = Objects.requireNonNull(resolver, "resolver");
-    this.boss = NettyTransport.group(1, "lodestar-proxy-accept");
-    this.workers = NettyTransport.group(config.workerThreads(), "lodestar-proxy");
+    this.workers = NettyTransport.group(config.workerThreads() > 0 ? config.workerThreads()
+        : Runtime.getRuntime().availableProcessors(), "lodestar-proxy");
     this.loadExecutor = Executors.newCachedThreadPool(DaemonThreads.named("lodestar-proxy-load"));
   }
 
@@ -103,9 +105,11 @@ final class ProxyServer implements AutoCloseable {
 
   private void start(int port, Target target) {
     ProxyListener l = new ProxyListener(port, target.serviceId(), target.description(), resolver,
-        loadExecutor);
+        loadExecutor, config);
     ServerBootstrap b = new ServerBootstrap()
-        .group(boss, workers)
+        // Accepting on the relaying loops (no separate acceptor thread) saves a thread hop per
+        // new connection.
+        .group(workers, workers)
         .channel(NettyTransport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, 4096)
         .option(ChannelOption.SO_REUSEADDR, true)
@@ -113,6 +117,7 @@ final class ProxyServer implements AutoCloseable {
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.RCVBUF_ALLOCATOR, READ_ALLOCATOR)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
@@ -216,7 +221,6 @@ final class ProxyServer implements AutoCloseable {
         l.connections().close().awaitUninterruptibly();
       }
     }
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     loadExecutor.shutdownNow();
     LOG.log(Level.INFO, "proxy stopped");
