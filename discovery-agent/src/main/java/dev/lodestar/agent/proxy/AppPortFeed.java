@@ -1,15 +1,22 @@
 package dev.lodestar.agent.proxy;
 
 import dev.lodestar.agent.marathon.AppDefinition;
+import dev.lodestar.agent.marathon.MarathonMirror;
 import dev.lodestar.agent.marathon.ServicePort;
+import dev.lodestar.discovery.internal.DaemonThreads;
 import dev.lodestar.discovery.marathon.MarathonSource;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -44,6 +51,64 @@ abstract class AppPortFeed implements AutoCloseable {
 
       @Override
       public void close() {}
+    };
+  }
+
+  /**
+   * Every TCP service port of every app the mirror lists (with label {@code key=value} when
+   * {@code key} is not null), recomputed after each change the mirror applies. Nothing is
+   * delivered before the mirror's first full list, so an unreachable Marathon at start leaves no
+   * listener closed by mistake; a failed re-read keeps the mirror's last good state and so the
+   * listeners.
+   */
+  static AppPortFeed allApps(MarathonMirror mirror, String key, String value,
+      Consumer<Map<Integer, ProxyServer.Target>> proxy) {
+    return new AppPortFeed() {
+      /** Skips already logged; touched on the worker thread only. */
+      private final Set<String> logged = new HashSet<>();
+      private final AtomicBoolean pending = new AtomicBoolean();
+      private final ExecutorService worker =
+          Executors.newSingleThreadExecutor(DaemonThreads.named("lodestar-proxy-ports"));
+      private final Runnable onChange = () -> {
+        if (pending.compareAndSet(false, true)) {
+          worker.execute(this::apply);
+        }
+      };
+
+      @Override
+      void start() {
+        mirror.addListener(onChange);
+        worker.execute(() -> {
+          try {
+            while (!mirror.awaitFirstSync(Duration.ofSeconds(1))) {
+              // Marathon not listed yet (unreachable, or answering garbage): keep waiting.
+            }
+          } catch (InterruptedException e) {
+            return; // closed
+          }
+          onChange.run();
+        });
+      }
+
+      private void apply() {
+        pending.set(false);
+        if (!mirror.isSynced()) {
+          return;
+        }
+        List<AppDefinition> apps = new ArrayList<>();
+        for (AppDefinition app : mirror.apps()) {
+          if (key == null || value.equals(app.label(key))) {
+            apps.add(app);
+          }
+        }
+        proxy.accept(targets(apps, logged));
+      }
+
+      @Override
+      public void close() {
+        mirror.removeListener(onChange);
+        worker.shutdownNow();
+      }
     };
   }
 

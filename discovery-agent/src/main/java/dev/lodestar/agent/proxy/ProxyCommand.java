@@ -1,10 +1,13 @@
 package dev.lodestar.agent.proxy;
 
 import dev.lodestar.agent.admin.AdminServer;
+import dev.lodestar.agent.marathon.MarathonMirror;
+import dev.lodestar.agent.marathon.MarathonRelay;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ResolverListener;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.marathon.MarathonClient;
 import dev.lodestar.discovery.marathon.MarathonSource;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.lang.System.Logger.Level;
@@ -30,7 +33,11 @@ import picocli.CommandLine.Option;
     description = {
         "Per-host TCP proxy: listens on Marathon service ports and relays each connection to a"
             + " healthy instance of the app, picked by Lodestar's resolver.",
-        "It listens on the --port map."})
+        "Without --port it listens on every service port of every Marathon app (matching"
+            + " --label), opening and closing listeners as apps change.",
+        "The admin port serves GET /proxy (state as JSON) and a read-only Marathon relay"
+            + " (/v2/apps, /v2/apps/{id}, /v2/events) for the host's JVMs: Marathon sees one"
+            + " event stream per host."})
 public final class ProxyCommand implements Callable<Integer> {
   private static final System.Logger LOG = System.getLogger(ProxyCommand.class.getName());
 
@@ -58,7 +65,7 @@ public final class ProxyCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   String bind;
 
-  @Option(names = "--port", paramLabel = "PORT=APP_ID", required = true,
+  @Option(names = "--port", paramLabel = "PORT=APP_ID",
       description = "Listen only on PORT, relaying to the first port of APP_ID (repeatable).")
   Map<Integer, String> ports = new LinkedHashMap<>();
 
@@ -118,7 +125,28 @@ public final class ProxyCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    MarathonSource.Builder source = MarathonSource.builder().urls(marathon.toArray(String[]::new));
+    MarathonClient client;
+    try {
+      client = MarathonClient.builder().urls(marathon.toArray(String[]::new)).build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--marathon: "
+          + e.getMessage());
+    }
+    MarathonMirror mirror = MarathonMirror.builder(client).build();
+    AdminServer admin = new AdminServer(bind, adminPort);
+    MarathonRelay relay = MarathonRelay.builder(mirror).install(admin);
+    int boundAdmin;
+    try {
+      boundAdmin = admin.start();
+    } catch (IllegalStateException e) {
+      LOG.log(Level.ERROR, e.getMessage());
+      relay.close();
+      return 1;
+    }
+    mirror.start();
+    // The proxy's own resolver reads Marathon through the relay: one upstream stream per host.
+    String relayUrl = "http://" + (isWildcard(bind) ? "127.0.0.1" : bind) + ":" + boundAdmin;
+    MarathonSource.Builder source = MarathonSource.builder().url(relayUrl);
     label.forEach(source::labelFilter);
     ServiceResolver resolver = ServiceResolver.builder()
         .source(source.build())
@@ -126,31 +154,32 @@ public final class ProxyCommand implements Callable<Integer> {
         .listener(new EjectionLog())
         .build();
     ProxyServer proxy = new ProxyServer(config, resolver);
-    AdminServer admin = new AdminServer(bind, adminPort);
     admin.route("/proxy", (ctx, req, path) ->
         AdminServer.sendJson(ctx, req, HttpResponseStatus.OK, proxy.state()));
-    try {
-      admin.start();
-    } catch (IllegalStateException e) {
-      LOG.log(Level.ERROR, e.getMessage());
-      proxy.shutdown();
-      resolver.close();
-      return 1;
-    }
-    AppPortFeed feed = AppPortFeed.fixed(ports, proxy::update);
+    Map.Entry<String, String> only = label.isEmpty() ? null : label.entrySet().iterator().next();
+    AppPortFeed feed = ports.isEmpty()
+        ? AppPortFeed.allApps(mirror, only == null ? null : only.getKey(),
+            only == null ? null : only.getValue(), proxy::update)
+        : AppPortFeed.fixed(ports, proxy::update);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.log(Level.INFO, "signal received: shutting down");
       feed.close();
       proxy.shutdown();
-      admin.close();
       resolver.close();
+      relay.close();
+      admin.close();
+      mirror.close();
       stopped.countDown();
     }, "lodestar-proxy-shutdown"));
     feed.start();
     stopped.await();
     return 0;
+  }
+
+  private static boolean isWildcard(String address) {
+    return address.equals("0.0.0.0") || address.equals("::") || address.equals("[::]");
   }
 
   /** Logs one line per ejection. */

@@ -153,7 +153,11 @@ final class ProxyListener {
   /** {@link #select} on the load executor, for a service whose first load is still running. */
   CompletableFuture<Selection> selectAsync(List<Instance> tried) {
     List<Instance> copy = List.copyOf(tried);
-    return CompletableFuture.supplyAsync(() -> select(copy), loadExecutor);
+    return CompletableFuture.supplyAsync(() -> {
+      Selection s = select(copy);
+      loaded = true; // loaded now: later picks stay on the event loop
+      return s;
+    }, loadExecutor);
   }
 
   void opened(Channel client) {

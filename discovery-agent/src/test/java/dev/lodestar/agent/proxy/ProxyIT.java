@@ -1,6 +1,7 @@
 package dev.lodestar.agent.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * End to end: {@code lodestar proxy} started from the built jar as its own process, a fake
  * Marathon (REST and events) on loopback, real loopback backends, and clients connecting to the
- * service port.
+ * service port. The proxy follows every app (no --port) except in the bulk test.
  */
 class ProxyIT {
   private FakeMarathon marathon;
@@ -25,7 +26,7 @@ class ProxyIT {
 
   @BeforeEach
   void startMarathon() throws Exception {
-    marathon = new FakeMarathon();
+    marathon = new FakeMarathon().heartbeat(java.time.Duration.ofSeconds(5));
   }
 
   @AfterEach
@@ -58,7 +59,7 @@ class ProxyIT {
     TestBackend c = backend();
     int servicePort = ProxyProcess.freePort();
     marathon.putApp("/web", Apps.app("/web", servicePort, portsOf(a, b, c)));
-    proxy = ProxyProcess.start("every-backend", "--marathon", marathon.url(), "--port", servicePort + "=/web",
+    proxy = ProxyProcess.start("every-backend", "--marathon", marathon.url(),
         "--strategy", "round-robin");
     proxy.awaitListening(servicePort, 3);
     proxy.awaitLog("listening on 127.0.0.1:" + servicePort);
@@ -85,7 +86,7 @@ class ProxyIT {
     TestBackend a = backend();
     int servicePort = ProxyProcess.freePort();
     marathon.putApp("/api", Apps.app("/api", servicePort, portsOf(a)));
-    proxy = ProxyProcess.start("scale-up", "--marathon", marathon.url(), "--port", servicePort + "=/api");
+    proxy = ProxyProcess.start("scale-up", "--marathon", marathon.url());
     proxy.awaitListening(servicePort, 1);
     assertEquals(0, Apps.failedRoundTrips(servicePort, 5));
 
@@ -96,6 +97,27 @@ class ProxyIT {
     proxy.awaitListening(servicePort, 2);
     assertEquals(0, Apps.failedRoundTrips(servicePort, 30));
     assertTrue(fresh.accepted() > 0, "the new backend got no connection");
+  }
+
+  @Test
+  void removingTheAppClosesItsListener() throws Exception {
+    TestBackend a = backend();
+    int servicePort = ProxyProcess.freePort();
+    int otherPort = ProxyProcess.freePort();
+    marathon.putApp("/gone", Apps.app("/gone", servicePort, portsOf(a)));
+    marathon.putApp("/stays", Apps.app("/stays", otherPort, portsOf(a)));
+    proxy = ProxyProcess.start("app-removed", "--marathon", marathon.url());
+    proxy.awaitListening(servicePort, 1);
+    proxy.awaitListening(otherPort, 1);
+    assertEquals("x", Apps.echo(servicePort, "x"));
+
+    marathon.removeApp("/gone");
+    marathon.event("app_terminated_event",
+        "{\"eventType\":\"app_terminated_event\",\"appId\":\"/gone\"}");
+    proxy.awaitLog("closed listener 127.0.0.1:" + servicePort);
+    proxy.awaitState("listener gone", s -> proxy.listener(servicePort) == null);
+    assertNull(Apps.echo(servicePort, "x"), "the removed app's port still accepts");
+    assertEquals("y", Apps.echo(otherPort, "y"));
   }
 
   @Test
