@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
  * {@code lodestar haproxy}: the HAProxy bridge. Without {@code --watch} it prints one complete
  * config for the current cluster state and exits (haproxy-marathon-bridge's one-shot mode). With
  * {@code --config FILE --watch} it keeps {@code FILE} current and HAProxy reloaded (see {@link
- * HaproxyWatcher}, {@link ConfigInstaller}, {@link HaproxyProcess}).
+ * HaproxyWatcher}, {@link ConfigInstaller}, {@link HaproxyProcess}); HAProxy runs as this
+ * command's child and stops with it. One-shot with {@code --config FILE} writes the file only if
+ * it passes {@code haproxy -c}, then runs {@code --reload-command} if one is given.
  *
  * <p>Apps and ports left out (invalid labels, port clashes) are reported on stderr, one line each
  * naming app, label, value and reason; the config holds the others.
@@ -103,8 +105,10 @@ public final class HaproxyCommand implements Callable<Integer> {
     if (watch && config == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--watch needs --config");
     }
-    BridgeOptions options = new BridgeOptions(group, bindAddr, httpPort, httpsPort, sslCerts,
-        statsPort);
+    if (credentials != null && credentials.indexOf(':') < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--credentials must be USER:PASSWORD");
+    }
     Templates t;
     try {
       t = new Templates(templates);
@@ -112,21 +116,48 @@ public final class HaproxyCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return 1;
     }
+    try (Runtime runtime = open(t)) {
+      return watch ? watch(runtime) : once(runtime.renderer());
+    }
+  }
+
+  /**
+   * The resolver and renderer this command line describes; the caller closes it.
+   *
+   * @param t the compiled templates
+   */
+  Runtime open(Templates t) {
+    BridgeOptions options = new BridgeOptions(group, bindAddr, httpPort, httpsPort, sslCerts,
+        statsPort);
     MarathonSource.Builder source = MarathonSource.builder().eventStream(watch)
         .pollInterval(watch ? pollInterval : Duration.ZERO);
     marathon.forEach(source::url);
     if (credentials != null) {
       int colon = credentials.indexOf(':');
-      if (colon < 0) {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-            "--credentials must be USER:PASSWORD");
-      }
       source.basicAuth(credentials.substring(0, colon), credentials.substring(colon + 1));
     }
-    try (ServiceResolver resolver = ServiceResolver.builder().source(source.build()).build()) {
-      ConfigRenderer renderer = new ConfigRenderer(new MarathonApps(marathon, credentials),
-          new ResolverServerLookup(resolver), options, t);
-      return watch ? watch(renderer, resolver) : once(renderer);
+    ServiceResolver resolver = ServiceResolver.builder().source(source.build()).build();
+    ConfigRenderer renderer = new ConfigRenderer(new MarathonApps(marathon, credentials),
+        new ResolverServerLookup(resolver), options, t);
+    return new Runtime(resolver, renderer);
+  }
+
+  /**
+   * A running bridge's parts: the resolver (closed with it) and the renderer over it.
+   *
+   * <p>Thread safety: see {@link ConfigRenderer} and {@link HaproxyWatcher}.
+   */
+  record Runtime(ServiceResolver resolver, ConfigRenderer renderer) implements AutoCloseable {
+    /** Starts a watcher that installs into {@code installer}; the caller closes it. */
+    HaproxyWatcher watch(ConfigInstaller installer, Duration minInterval, Duration poll) {
+      HaproxyWatcher w = new HaproxyWatcher(renderer, installer, resolver, minInterval, poll);
+      w.start();
+      return w;
+    }
+
+    @Override
+    public void close() {
+      resolver.close();
     }
   }
 
@@ -142,9 +173,14 @@ public final class HaproxyCommand implements Callable<Integer> {
     r.problems().forEach(err::println);
     err.flush();
     if (config != null) {
-      ConfigInstaller.Outcome o = new ConfigInstaller(haproxy, config, reloader()).install(
-          r.text());
-      return o == ConfigInstaller.Outcome.REJECTED ? 1 : 0;
+      // One-shot with --config: write the file if it passes the check; run --reload-command if
+      // given. HAProxy is only started and owned by --watch.
+      ConfigInstaller.Reloader writeOnly = () -> { };
+      try (ConfigInstaller.Reloader reloader = reloadCommand != null ? reloader() : writeOnly) {
+        ConfigInstaller.Outcome o = new ConfigInstaller(haproxy, config, reloader)
+            .install(r.text());
+        return o == ConfigInstaller.Outcome.REJECTED ? 1 : 0;
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     out.print(r.text());
@@ -152,19 +188,27 @@ public final class HaproxyCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ConfigInstaller.Reloader reloader() {
+  /** The built-in master-worker reloader, or {@code --reload-command}. */
+  ConfigInstaller.Reloader reloader() {
     return reloadCommand != null ? new ConfigInstaller.Command(reloadCommand)
         : new ConfigInstaller.MasterWorker(haproxy, config);
   }
 
-  private int watch(ConfigRenderer renderer, ServiceResolver resolver) throws Exception {
+  private int watch(Runtime runtime) throws Exception {
     try (ConfigInstaller.Reloader reloader = reloader();
-        HaproxyWatcher watcher = new HaproxyWatcher(renderer,
-            new ConfigInstaller(haproxy, config, reloader), resolver, minReloadInterval,
-            pollInterval)) {
-      watcher.start();
+        HaproxyWatcher watcher = runtime.watch(new ConfigInstaller(haproxy, config, reloader),
+            minReloadInterval, pollInterval)) {
+      // Runs until SIGTERM/SIGINT; the hook lets this thread stop the watcher and HAProxy first.
       CountDownLatch forever = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+      Thread main = Thread.currentThread();
+      java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        forever.countDown();
+        try {
+          main.join(20_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }));
       forever.await();
     }
     return 0;

@@ -125,6 +125,8 @@ final class HaproxyProcess implements AutoCloseable {
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ch.connect(UnixDomainSocketAddress.of(socket));
       ch.write(ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII)));
+      // The master answers and closes once it sees the end of the input.
+      ch.shutdownOutput();
       ByteBuffer buf = ByteBuffer.allocate(8192);
       StringBuilder out = new StringBuilder();
       while (ch.read(buf) > 0) {
