@@ -50,6 +50,8 @@ final class ConfigInstaller {
   private String installed;
   private String lastRejected;
   private String lastCheckOutput = "";
+  private long lastCheckNanos;
+  private long lastApplyNanos;
 
   ConfigInstaller(String haproxy, Path config, Reloader reloader) {
     this.haproxy = haproxy;
@@ -69,7 +71,9 @@ final class ConfigInstaller {
     }
     Path tmp = config.resolveSibling("." + config.getFileName() + ".new");
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    long t0 = System.nanoTime();
     String problem = check(haproxy, tmp);
+    lastCheckNanos = System.nanoTime() - t0;
     if (problem != null) {
       Files.deleteIfExists(tmp);
       lastCheckOutput = problem;
@@ -83,8 +87,20 @@ final class ConfigInstaller {
     Files.move(tmp, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     installed = text;
     lastRejected = null;
+    long t1 = System.nanoTime();
     reloader.apply();
+    lastApplyNanos = System.nanoTime() - t1;
     return Outcome.INSTALLED;
+  }
+
+  /** How long the last {@code haproxy -c} took, in nanoseconds. */
+  long lastCheckNanos() {
+    return lastCheckNanos;
+  }
+
+  /** How long the last {@link Reloader#apply} took (start or reload), in nanoseconds. */
+  long lastApplyNanos() {
+    return lastApplyNanos;
   }
 
   /** The output of the last failed check, for diagnostics. */

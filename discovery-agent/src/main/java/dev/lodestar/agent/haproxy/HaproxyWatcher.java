@@ -49,6 +49,8 @@ final class HaproxyWatcher implements AutoCloseable {
   private final AtomicInteger installs = new AtomicInteger();
   private final AtomicInteger rejects = new AtomicInteger();
   private final List<Long> applyMillis = new CopyOnWriteArrayList<>();
+  private final List<Long> checkMillis = new CopyOnWriteArrayList<>();
+  private final List<Long> reloadMillis = new CopyOnWriteArrayList<>();
 
   HaproxyWatcher(ConfigRenderer renderer, ConfigInstaller installer, ServiceResolver resolver,
       Duration minInterval, Duration pollInterval) {
@@ -96,9 +98,14 @@ final class HaproxyWatcher implements AutoCloseable {
       ConfigInstaller.Outcome outcome = installer.install(r.text());
       if (outcome == ConfigInstaller.Outcome.INSTALLED) {
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long check = TimeUnit.NANOSECONDS.toMillis(installer.lastCheckNanos());
+        long reload = TimeUnit.NANOSECONDS.toMillis(installer.lastApplyNanos());
         applyMillis.add(ms);
+        checkMillis.add(check);
+        reloadMillis.add(reload);
         installs.incrementAndGet();
-        LOG.log(Level.INFO, "installed a new HAProxy config and reloaded in {0} ms", ms);
+        LOG.log(Level.INFO, "installed a new HAProxy config in {0} ms (haproxy -c {1} ms,"
+            + " reload {2} ms)", ms, check, reload);
       } else if (outcome == ConfigInstaller.Outcome.REJECTED) {
         rejects.incrementAndGet();
       }
@@ -146,6 +153,16 @@ final class HaproxyWatcher implements AutoCloseable {
   /** Configs rejected by {@code haproxy -c} so far. */
   int rejects() {
     return rejects.get();
+  }
+
+  /** {@code haproxy -c} time of each install, in milliseconds. */
+  List<Long> checkMillis() {
+    return List.copyOf(checkMillis);
+  }
+
+  /** Start or reload time of each install (until the master reports it), in milliseconds. */
+  List<Long> reloadMillis() {
+    return List.copyOf(reloadMillis);
   }
 
   /** Check + write + reload time of each install, in milliseconds. */
