@@ -1,7 +1,9 @@
 package dev.lodestar.agent;
 
 import dev.lodestar.agent.haproxy.HaproxyCommand;
+import dev.lodestar.agent.marathon.RelayCommand;
 import dev.lodestar.agent.proxy.ProxyCommand;
+import dev.lodestar.agent.resolve.ResolveCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,14 +12,16 @@ import picocli.CommandLine.Command;
  * its own class; this one only names them and runs picocli.
  *
  * <p>Exit codes: 0 success, 1 the work failed (an unknown app, Marathon unreachable), 2 bad
- * command-line arguments (picocli's usage error).
+ * command-line arguments (picocli's usage error); {@code lodestar resolve} tells apart 3 (the
+ * source is unreachable) and 4 (the app has no instance).
  */
 @Command(
     name = "lodestar",
     mixinStandardHelpOptions = true,
     versionProvider = LodestarCommand.Version.class,
     description = "Lodestar's per-host agent: service discovery for Marathon / Mesos-DNS.",
-    subcommands = {CommandLine.HelpCommand.class, HaproxyCommand.class, ProxyCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, HaproxyCommand.class, ProxyCommand.class,
+        ResolveCommand.class, RelayCommand.class})
 public final class LodestarCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
