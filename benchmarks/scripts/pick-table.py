@@ -2,6 +2,7 @@
 """Turns PickBenchmark JSON results (-rf json) into the Markdown table in benchmarks/README.md.
 
 usage: pick-table.py pick-t1.json pick-t2.json
+(runs of 'benchmarks\\.Pick(Benchmark|Baseline)': PickBaseline holds the baseline)
 Each cell: ns/op (ratio to the baseline of the same size and thread count, same run), B/op.
 """
 import json
@@ -12,7 +13,11 @@ for path in sys.argv[1:]:
     for r in json.load(open(path)):
         bench = r["benchmark"].rsplit(".", 1)[1]
         p = r["params"]
-        key = (bench, r["threads"], int(p["instances"]), p["strategy"])
+        # The baseline is PickBaseline.baseline, with no strategy parameter.
+        if bench == "baseline":
+            key = ("pick", r["threads"], int(p["instances"]), "baseline")
+        else:
+            key = (bench, r["threads"], int(p["instances"]), p["strategy"])
         alloc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {}).get("score")
         rows[key] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"], alloc)
 

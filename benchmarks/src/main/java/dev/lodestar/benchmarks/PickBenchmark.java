@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,13 +26,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Cost of {@code pick()} and of the outcome-reporting {@code select()} + {@code success()} for
- * every built-in strategy, beside a baseline in the same run: an {@link AtomicInteger} counter
- * over an immutable array, the least any round-robin can do.
+ * every built-in strategy, beside a baseline in the same run ({@link PickBaseline}: an {@code
+ * AtomicInteger} counter over an immutable array, the least any round-robin can do).
  *
  * <pre>
  * mvn -q -B -pl benchmarks -am package -DskipTests
- * java -jar benchmarks/target/benchmarks.jar 'PickBenchmark' -t 1 -prof gc -rf json -rff pick-t1.json
- * java -jar benchmarks/target/benchmarks.jar 'PickBenchmark' -t 2 -prof gc -rf json -rff pick-t2.json
+ * java -jar benchmarks/target/benchmarks.jar 'benchmarks\.Pick(Benchmark|Baseline)' -t 1 -prof gc -rf json -rff pick-t1.json
+ * java -jar benchmarks/target/benchmarks.jar 'benchmarks\.Pick(Benchmark|Baseline)' -t 2 -prof gc -rf json -rff pick-t2.json
  * </pre>
  *
  * <p>Sticky picks pass an affinity key from a precomputed array (a null key would fall back to
@@ -50,8 +49,7 @@ public class PickBenchmark {
   private static final String SERVICE = "/bench/app";
   private static final Duration LATENCY = Duration.ofMillis(3);
 
-  @Param({"baseline", "round-robin", "random", "weighted-random", "least-in-flight",
-      "peak-ewma", "sticky"})
+  @Param({"round-robin", "random", "weighted-random", "least-in-flight", "peak-ewma", "sticky"})
   public String strategy;
 
   @Param({"3", "100", "1000"})
@@ -59,9 +57,6 @@ public class PickBenchmark {
 
   private ServiceResolver resolver;
   private boolean sticky;
-  private boolean baseline;
-  private Instance[] array;
-  private final AtomicInteger counter = new AtomicInteger();
 
   /** Per-thread key cursor, so threads do not share a counter for keys. */
   @State(Scope.Thread)
@@ -88,12 +83,10 @@ public class PickBenchmark {
       list.add(Instance.builder(SERVICE, "task-" + i, "10.0." + (i / 250) + "." + (i % 250 + 1),
           31000 + i).health(HealthStatus.HEALTHY).build());
     }
-    array = list.toArray(new Instance[0]);
-    baseline = strategy.equals("baseline");
     sticky = strategy.equals("sticky");
     resolver = ServiceResolver.builder()
         .source(StaticSource.create().set(SERVICE, list))
-        .strategy(baseline ? LoadBalancingStrategy.roundRobin() : strategy(strategy))
+        .strategy(strategy(strategy))
         .build();
     resolver.pick(SERVICE); // loads the service: the benchmark measures cache hits
   }
@@ -105,17 +98,11 @@ public class PickBenchmark {
 
   @Benchmark
   public Instance pick(Keys keys) {
-    if (baseline) {
-      return array[(counter.getAndIncrement() & Integer.MAX_VALUE) % array.length];
-    }
     return sticky ? resolver.pick(SERVICE, keys.next()) : resolver.pick(SERVICE);
   }
 
   @Benchmark
   public Instance selectAndReport(Keys keys) {
-    if (baseline) {
-      return array[(counter.getAndIncrement() & Integer.MAX_VALUE) % array.length];
-    }
     Selection selection = sticky ? resolver.select(SERVICE, keys.next()) : resolver.select(SERVICE);
     selection.success(LATENCY);
     return selection.instance();
