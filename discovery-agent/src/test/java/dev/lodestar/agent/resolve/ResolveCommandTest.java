@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lodestar.agent.LodestarCommand;
 import dev.lodestar.discovery.testing.FakeMarathon;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import dev.lodestar.discovery.testing.FakeMarathon.Task;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -73,6 +75,22 @@ class ResolveCommandTest {
     assertTrue(err.toString().contains("127.0.0.1:" + closedPort), err.toString());
     marathon.garbage(true);
     assertEquals(ResolveCommand.UNREACHABLE, run("resolve", "--marathon", marathon.url(), "/web"));
+  }
+
+  @Test
+  void asksMesosDnsWithDns() throws Exception {
+    List<MesosDnsFixtures.Rr> axfr =
+        MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture("mesos-dns-axfr.json"));
+    try (MesosDnsServer dns = MesosDnsServer.start(axfr)) {
+      assertEquals(0, run("resolve", "--dns", dns.hostPort(), "/store/car"), err.toString());
+      assertTrue(out.toString().startsWith("/store/car from "), out.toString());
+      assertTrue(out.toString().contains("2 instances"), out.toString());
+      // Mesos-DNS cannot tell an unknown app from one without tasks: the source's reason is
+      // printed and the exit code is the source's "no answer" one.
+      assertEquals(ResolveCommand.UNREACHABLE, run("resolve", "--dns", dns.hostPort(),
+          "/no/such"));
+      assertTrue(err.toString().contains("no SRV records"), err.toString());
+    }
   }
 
   @Test
