@@ -161,9 +161,10 @@ final class DefaultServiceResolver implements ServiceResolver {
   @Override
   public Selection track(String serviceId, Instance instance) {
     Objects.requireNonNull(instance, "instance");
-    ServiceHolder holder = holders.get(serviceId);
+    ServiceHolder holder = serviceId == null ? null : holders.get(serviceId);
     ServiceState state = holder == null ? null : holder.state();
     if (state == null || state.retired) {
+      ServiceIds.check(serviceId); // a cached id passed it when it was loaded
       return new DetachedSelection(instance);
     }
     return new TrackedSelection(holder, holder.view(state, instance, instance.weight()), ticker);
@@ -255,10 +256,10 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public ServiceWatch watch(String serviceId, ServiceWatcher watcher) {
-    Objects.requireNonNull(serviceId, "serviceId");
+    ServiceIds.check(serviceId);
     Objects.requireNonNull(watcher, "watcher");
     if (closed) {
-      throw new IllegalStateException("resolver is closed");
+      throw closedException();
     }
     ResolverWatch watch = new ResolverWatch(this, serviceId, watcher);
     watchers.add(serviceId, watch);
@@ -288,7 +289,7 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public Optional<ServiceStatus> status(String serviceId) {
-    ServiceHolder holder = holders.get(serviceId);
+    ServiceHolder holder = holders.get(ServiceIds.check(serviceId));
     if (holder == null) {
       return Optional.empty();
     }
@@ -320,14 +321,16 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   /** The cached holder, or a first load (bounded by the load timeout). */
   ServiceHolder holder(String serviceId) {
-    ServiceHolder holder = holders.get(serviceId);
+    // A cached holder's id passed ServiceIds.check when it was loaded; null is not a key.
+    ServiceHolder holder = serviceId == null ? null : holders.get(serviceId);
     return holder != null ? holder : load(serviceId);
   }
 
   /** The slow path: the first request for a service waits for its load, bounded. */
   private ServiceHolder load(String serviceId) {
+    ServiceIds.check(serviceId);
     if (closed) {
-      throw new IllegalStateException("resolver is closed");
+      throw closedException();
     }
     CompletableFuture<ServiceHolder> future = loading.get(serviceId);
     if (future == null) {
@@ -358,10 +361,18 @@ final class DefaultServiceResolver implements ServiceResolver {
     }
   }
 
-  private DiscoveryException translate(String serviceId, Throwable error) {
+  private RuntimeException translate(String serviceId, Throwable error) {
     Throwable cause = Futures.unwrap(error);
+    if (closed) {
+      // close() ran while this load was under way; whatever the source said, the answer is
+      // the documented one.
+      IllegalStateException e = closedException();
+      e.initCause(cause);
+      return e;
+    }
     if (cause instanceof DiscoveryException) {
-      return (DiscoveryException) cause;
+      // Created on a source's thread: rethrow a copy that carries this caller's stack.
+      return ((DiscoveryException) cause).rethrownInCaller();
     }
     return new DiscoveryUnavailableException(
         serviceId, source.name() + " failed: " + cause, cause);
@@ -390,6 +401,11 @@ final class DefaultServiceResolver implements ServiceResolver {
     String id = holder.serviceId;
     if (first) {
       holders.put(id, holder);
+      if (closed) {
+        // close() ran while this first load was under way: leave nothing behind it.
+        holders.remove(id, holder);
+        throw closedException();
+      }
     }
     if (holders.get(id) == holder) {
       cache.put(id, holder);
@@ -546,6 +562,10 @@ final class DefaultServiceResolver implements ServiceResolver {
     holders.values().forEach(ServiceHolder::retire);
     holders.clear();
     cache.invalidateAll();
+  }
+
+  private static IllegalStateException closedException() {
+    return new IllegalStateException("resolver is closed");
   }
 
   @Override

@@ -29,6 +29,26 @@ public abstract class DiscoveryException extends RuntimeException {
     this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
   }
 
+  /**
+   * Copies {@code asyncFailure}'s service id and message, with {@code asyncFailure} as the cause;
+   * for {@link #rethrownInCaller()}.
+   */
+  protected DiscoveryException(DiscoveryException asyncFailure) {
+    super(asyncFailure.getMessage(), asyncFailure);
+    this.serviceId = asyncFailure.serviceId;
+  }
+
+  /**
+   * The exception to throw in the calling thread for this one, which was created on another
+   * thread (a source's I/O thread completing a load): the same type, service id and message, with
+   * this exception as its cause, so that the stack trace shows the caller's code as well as where
+   * the failure happened. The JDK's {@code HttpClient.send} does the same. The library's
+   * exception classes override this; a subclass that does not returns itself.
+   */
+  protected DiscoveryException rethrownInCaller() {
+    return this;
+  }
+
   /** The service id the failed call was about. */
   public String serviceId() {
     return serviceId;

@@ -10,8 +10,24 @@ package dev.lodestar.discovery;
 public class DiscoveryUnavailableException extends DiscoveryException {
   private static final long serialVersionUID = 1L;
 
-  /** Creates the exception; the message is prefixed with the service id. */
+  /**
+   * Creates the exception; the message is prefixed with the service id (at most {@link
+   * ServiceIds#QUOTE_LENGTH} characters of it).
+   */
   public DiscoveryUnavailableException(String serviceId, String reason, Throwable cause) {
-    super(serviceId, "discovery unavailable for '" + serviceId + "': " + reason, cause);
+    super(serviceId, "discovery unavailable for '" + ServiceIds.quote(serviceId)
+        + "': " + reason, cause);
+  }
+
+  /** Copies {@code asyncFailure}; see {@link DiscoveryException#rethrownInCaller()}. */
+  protected DiscoveryUnavailableException(DiscoveryUnavailableException asyncFailure) {
+    super(asyncFailure);
+  }
+
+  @Override
+  protected DiscoveryException rethrownInCaller() {
+    // A subclass keeps its own type: it is returned as it is unless it overrides this too.
+    return getClass() == DiscoveryUnavailableException.class
+        ? new DiscoveryUnavailableException(this) : this;
   }
 }

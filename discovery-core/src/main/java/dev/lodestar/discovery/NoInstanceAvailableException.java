@@ -16,9 +16,25 @@ package dev.lodestar.discovery;
 public class NoInstanceAvailableException extends DiscoveryException {
   private static final long serialVersionUID = 1L;
 
-  /** Creates the exception; the message is prefixed with the service id. */
+  /**
+   * Creates the exception; the message is prefixed with the service id (at most {@link
+   * ServiceIds#QUOTE_LENGTH} characters of it).
+   */
   public NoInstanceAvailableException(String serviceId, String reason) {
-    super(serviceId, "no instance available for '" + serviceId + "': " + reason, null);
+    super(serviceId, "no instance available for '" + ServiceIds.quote(serviceId)
+        + "': " + reason, null);
+  }
+
+  /** Copies {@code asyncFailure}; see {@link DiscoveryException#rethrownInCaller()}. */
+  protected NoInstanceAvailableException(NoInstanceAvailableException asyncFailure) {
+    super(asyncFailure);
+  }
+
+  @Override
+  protected DiscoveryException rethrownInCaller() {
+    // A subclass keeps its own type: it is returned as it is unless it overrides this too.
+    return getClass() == NoInstanceAvailableException.class
+        ? new NoInstanceAvailableException(this) : this;
   }
 
   private NoInstanceAvailableException(String serviceId, String message, Throwable cause,

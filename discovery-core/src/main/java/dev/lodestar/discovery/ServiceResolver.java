@@ -42,7 +42,25 @@ import java.util.function.Predicate;
  * <p>Failure modes: {@link UnknownServiceException} when the source does not know the service,
  * {@link NoInstanceAvailableException} when it knows the service but nothing is routable, {@link
  * DiscoveryUnavailableException} when the source cannot answer and nothing is cached. All are
- * unchecked {@link DiscoveryException}s that name the service.
+ * unchecked {@link DiscoveryException}s that name the service. A failure of a load that ran on a
+ * source's thread is rethrown as a new exception of the same type with the source's exception as
+ * its cause, so that its stack trace shows the calling code.
+ *
+ * <p>Service ids: every method that takes one applies the rule of {@link ServiceIds} first, for
+ * every backend: {@code null} gets a {@link NullPointerException} saying so; a blank id, an id
+ * over {@link ServiceIds#MAX_LENGTH} characters, an id with a control character or with an
+ * empty, {@code .} or {@code ..} segment ({@code /a//b}, {@code /../x}) gets an {@link
+ * IllegalArgumentException}, and no request reaches the source. Messages quote at most {@link
+ * ServiceIds#QUOTE_LENGTH} characters of an id.
+ *
+ * <p>After {@link #close()}: {@code pick}, {@code select}, {@code call}, {@code instances} and
+ * {@code watch} throw {@link IllegalStateException} ("resolver is closed"), also for services that
+ * were cached; {@code track} returns a ticket whose reports have no effect; {@code status} is
+ * empty and {@code cachedServices} and {@code statuses} are empty. A call that
+ * got its instance before {@code close} completes normally, and its outcome report is accepted
+ * and ignored; a first load under way when {@code close} runs ends with the same {@code
+ * IllegalStateException} and leaves nothing cached. {@code close} may run concurrently with
+ * picks.
  */
 public interface ServiceResolver extends AutoCloseable {
 
@@ -57,6 +75,9 @@ public interface ServiceResolver extends AutoCloseable {
    * @throws UnknownServiceException if the source does not know the service
    * @throws NoInstanceAvailableException if nothing is routable
    * @throws DiscoveryUnavailableException if the source cannot answer and nothing is cached
+   * @throws IllegalArgumentException if the id breaks the {@link ServiceIds} rule
+   * @throws NullPointerException if the id is null
+   * @throws IllegalStateException if the resolver is closed
    */
   Instance pick(String serviceId);
 
@@ -154,7 +175,8 @@ public interface ServiceResolver extends AutoCloseable {
   /**
    * What the resolver knows about a service, without loading it.
    *
-   * @return the status, or empty if the service is not cached
+   * @return the status, or empty if the service is not cached (always empty once closed)
+   * @throws IllegalArgumentException if the id breaks the {@link ServiceIds} rule
    */
   java.util.Optional<ServiceStatus> status(String serviceId);
 
@@ -164,7 +186,10 @@ public interface ServiceResolver extends AutoCloseable {
   /** The status of every cached service, sorted by service id; for health endpoints. */
   List<ServiceStatus> statuses();
 
-  /** Stops background refreshes and closes the source. Idempotent. */
+  /**
+   * Stops background refreshes, closes the source and empties the cache. Idempotent; safe to
+   * call while other threads pick. See the class comment for what later calls do.
+   */
   @Override
   void close();
 

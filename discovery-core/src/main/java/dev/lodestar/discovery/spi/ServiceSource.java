@@ -36,7 +36,9 @@ public interface ServiceSource extends AutoCloseable {
    * Loads the current snapshot of one service.
    *
    * @param serviceId the service id as the caller spelled it; the returned snapshot must carry
-   *     exactly this id
+   *     exactly this id. The library's sources apply {@link dev.lodestar.discovery.ServiceIds#check}
+   *     first and complete the future with its {@link IllegalArgumentException} (or {@link
+   *     NullPointerException}) without sending a request; the resolver checks before calling.
    * @return a future completed with the snapshot, or exceptionally as described above
    */
   CompletableFuture<ServiceSnapshot> load(String serviceId);

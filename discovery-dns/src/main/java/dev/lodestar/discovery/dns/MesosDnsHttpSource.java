@@ -8,6 +8,7 @@ import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.HealthStatus;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
+import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.internal.Failover;
@@ -94,7 +95,7 @@ public final class MesosDnsHttpSource implements ServiceSource {
   @Override
   public CompletableFuture<ServiceSnapshot> load(String serviceId) {
     try {
-      Objects.requireNonNull(serviceId, "serviceId");
+      ServiceIds.check(serviceId); // before any query: /../x must not become /x
       if (closed) {
         throw new DiscoveryUnavailableException(serviceId, name + " is closed", null);
       }

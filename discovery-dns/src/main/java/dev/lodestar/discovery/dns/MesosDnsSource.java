@@ -4,6 +4,7 @@ import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.HealthStatus;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
+import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.internal.Checks;
@@ -181,7 +182,7 @@ public final class MesosDnsSource implements ServiceSource {
   public CompletableFuture<ServiceSnapshot> load(String serviceId) {
     CompletableFuture<ServiceSnapshot> result = new CompletableFuture<>();
     try {
-      Objects.requireNonNull(serviceId, "serviceId");
+      ServiceIds.check(serviceId); // before any query: /../x must not become /x
       if (closed) {
         throw new DiscoveryUnavailableException(serviceId, name + " is closed", null);
       }

@@ -1,5 +1,6 @@
 package dev.lodestar.discovery.marathon;
 
+import dev.lodestar.discovery.DiscoveryException;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
 
 /**
@@ -28,6 +29,16 @@ public final class MarathonAuthenticationException extends DiscoveryUnavailableE
     super(serviceId, "Marathon answered " + statusCode
         + (statusCode == 401 ? " (not authenticated)" : " (not authorized)") + ": " + reason, null);
     this.statusCode = statusCode;
+  }
+
+  private MarathonAuthenticationException(MarathonAuthenticationException asyncFailure) {
+    super(asyncFailure);
+    this.statusCode = asyncFailure.statusCode;
+  }
+
+  @Override
+  protected DiscoveryException rethrownInCaller() {
+    return new MarathonAuthenticationException(this);
   }
 
   /** The HTTP status Marathon answered: 401 or 403. */

@@ -2,6 +2,7 @@ package dev.lodestar.discovery.marathon;
 
 import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.internal.Checks;
@@ -186,9 +187,10 @@ public final class MarathonSource implements ServiceSource {
 
   @Override
   public CompletableFuture<ServiceSnapshot> load(String serviceId) {
-    if (serviceId == null || serviceId.isBlank()) {
-      return CompletableFuture.failedFuture(
-          new UnknownServiceException(String.valueOf(serviceId), "blank service id"));
+    try {
+      ServiceIds.check(serviceId);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return CompletableFuture.failedFuture(e); // before any request: /../x never reaches Marathon
     }
     if (closed) {
       return CompletableFuture.failedFuture(
