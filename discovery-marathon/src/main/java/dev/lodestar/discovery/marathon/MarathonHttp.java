@@ -54,13 +54,22 @@ final class MarathonHttp {
   static final class Response implements AutoCloseable {
     final int status;
     final URI uri;
+    /** The Content-Type header, or null. */
+    final String contentType;
     private final InputStream raw;
     private final boolean gzip;
     private final long maxBytes;
+    private LimitedInputStream body;
 
     Response(int status, URI uri, InputStream raw, boolean gzip, long maxBytes) {
+      this(status, uri, null, raw, gzip, maxBytes);
+    }
+
+    Response(int status, URI uri, String contentType, InputStream raw, boolean gzip,
+        long maxBytes) {
       this.status = status;
       this.uri = uri;
+      this.contentType = contentType;
       this.raw = raw;
       this.gzip = gzip;
       this.maxBytes = maxBytes;
@@ -69,7 +78,42 @@ final class MarathonHttp {
     /** The body as it arrives, decompressed if needed, failing past the size limit. */
     InputStream body() throws IOException {
       InputStream in = gzip ? new GZIPInputStream(raw, 8192) : raw;
-      return new LimitedInputStream(in, maxBytes);
+      body = new LimitedInputStream(in, maxBytes);
+      return body;
+    }
+
+    /**
+     * Whether the answer cannot be Marathon's: a Content-Type other than JSON, or a body whose
+     * first bytes read so far (by a parser that then failed) are not the start of a JSON document.
+     */
+    boolean notJson() {
+      if (contentType != null && !isJson(contentType)) {
+        return true;
+      }
+      String head = body == null ? "" : body.head().stripLeading();
+      return !head.isEmpty() && head.charAt(0) != '{' && head.charAt(0) != '[';
+    }
+
+    /**
+     * {@code not a Marathon API response (content type ..., first bytes "...") from <url>}; the
+     * first bytes are those a failed parse read, else read now (closing the body).
+     */
+    String notMarathon() {
+      String head = body != null ? body.head() : excerpt();
+      head = head.replaceAll("\\s+", " ").trim();
+      if (head.length() > 60) {
+        head = head.substring(0, 60) + "...";
+      }
+      return "not a Marathon API response (HTTP " + status + ", content type "
+          + (contentType == null ? "none" : contentType) + ", first bytes \"" + head
+          + "\") from " + uri;
+    }
+
+    private static boolean isJson(String contentType) {
+      String type = contentType.toLowerCase(java.util.Locale.ROOT);
+      int semicolon = type.indexOf(';');
+      type = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+      return type.equals("application/json") || type.endsWith("+json");
     }
 
     /** The start of the body as text, for error messages (at most 200 characters); closes it. */
@@ -172,6 +216,9 @@ final class MarathonHttp {
       if (response.status >= 500) {
         return Failover.Step.next(
             urls.get(index) + ": HTTP " + response.status + " " + response.excerpt(), null);
+      }
+      if (response.notJson()) { // an HTML page from a proxy or a wrong base URL: try the next
+        return Failover.Step.next(urls.get(index) + ": " + response.notMarathon(), null);
       }
       return Failover.Step.done(response);
     });
@@ -286,8 +333,8 @@ final class MarathonHttp {
       }
       boolean gzip = r.headers().firstValue("Content-Encoding")
           .map(v -> v.equalsIgnoreCase("gzip")).orElse(false);
-      return CompletableFuture.completedFuture(
-          new Response(status, r.uri(), r.body(), gzip, maxBytes));
+      return CompletableFuture.completedFuture(new Response(status, r.uri(),
+          r.headers().firstValue("Content-Type").orElse(null), r.body(), gzip, maxBytes));
     });
   }
 
@@ -303,14 +350,40 @@ final class MarathonHttp {
     if (t instanceof HttpTimeoutException) {
       return "timed out (" + t.getMessage() + ")";
     }
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      // The JDK client reports a name that does not resolve as a bare ConnectException.
+      if (c instanceof java.nio.channels.UnresolvedAddressException
+          || c instanceof java.net.UnknownHostException) {
+        return "unknown host (the name does not resolve)";
+      }
+    }
     String m = t.getMessage();
     return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 
-  /** Fails with {@link TooLargeException} once more than a byte limit has been read. */
+  /**
+   * Fails with {@link TooLargeException} once more than a byte limit has been read; keeps the
+   * first bytes for error messages.
+   */
   static final class LimitedInputStream extends FilterInputStream {
+    private static final int HEAD = 64;
     private final long limit;
     private long count;
+    private final byte[] head = new byte[HEAD];
+    private int headLength;
+
+    /** The first bytes read so far, as text. */
+    String head() {
+      return new String(head, 0, headLength, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private void keep(byte[] b, int off, int n) {
+      int k = Math.min(n, HEAD - headLength);
+      if (k > 0) {
+        System.arraycopy(b, off, head, headLength, k);
+        headLength += k;
+      }
+    }
 
     LimitedInputStream(InputStream in, long limit) {
       super(in);
@@ -320,6 +393,9 @@ final class MarathonHttp {
     @Override
     public int read() throws IOException {
       int b = super.read();
+      if (b >= 0 && headLength < HEAD) {
+        head[headLength++] = (byte) b;
+      }
       if (b >= 0 && ++count > limit) {
         throw new TooLargeException(limit);
       }
@@ -329,6 +405,9 @@ final class MarathonHttp {
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
       int n = super.read(b, off, len);
+      if (n > 0) {
+        keep(b, off, n);
+      }
       if (n > 0 && (count += n) > limit) {
         throw new TooLargeException(limit);
       }

@@ -276,7 +276,12 @@ public final class MarathonSource implements ServiceSource {
 
   private Parsed parse(MarathonHttp.Response r, String serviceId) {
     if (r.status == 404) {
-      r.close();
+      // Marathon's 404 is JSON ({"message": "App '/x' does not exist"}); a page from a wrong
+      // base URL is not "no such app".
+      String body = r.excerpt();
+      if (!body.isEmpty() && body.charAt(0) != '{') {
+        throw new DiscoveryUnavailableException(serviceId, r.notMarathon(), null);
+      }
       return new Parsed(true, null);
     }
     if (r.status != 200) {
@@ -294,6 +299,9 @@ public final class MarathonSource implements ServiceSource {
       }
       return new Parsed(false, MarathonParser.parse(in));
     } catch (IOException e) {
+      if (e instanceof com.fasterxml.jackson.core.JsonParseException && r.notJson()) {
+        throw new DiscoveryUnavailableException(serviceId, r.notMarathon(), e);
+      }
       throw new DiscoveryUnavailableException(serviceId, "unreadable answer from " + r.uri + ": "
           + e.getMessage(), e);
     } finally {
