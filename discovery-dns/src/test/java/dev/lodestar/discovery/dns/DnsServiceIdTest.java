@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.spi.ServiceSource;
+import dev.lodestar.discovery.testing.MesosDnsFixtures;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
@@ -27,11 +29,11 @@ class DnsServiceIdTest {
   static final List<String> BAD = List.of("/../x", "/shop/checkout/../checkout", "/./x", "/a//b",
       "/a/", "/", "", "  ", "/a\nb", "/a\u0000", "/" + "x".repeat(9_999));
 
-  private static TestDnsServer server;
+  private static MesosDnsServer server;
 
   @BeforeAll
   static void startServer() throws Exception {
-    server = TestDnsServer.start(
+    server = MesosDnsServer.start(
         MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture("mesos-dns-axfr.json")));
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.testing.FakeMarathon;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ class MarathonServiceIdTest {
         () -> source.load(null).get(20, TimeUnit.SECONDS));
     assertInstanceOf(NullPointerException.class, e.getCause());
     assertTrue(e.getCause().getMessage().startsWith("service id is null"));
-    assertEquals(List.of(), marathon.requests);
+    assertEquals(List.of(), marathon.requests());
   }
 
   @Test
@@ -63,7 +64,7 @@ class MarathonServiceIdTest {
         assertTrue(e.getMessage().length() < 350, e.getMessage());
       }
       assertThrows(NullPointerException.class, () -> resolver.pick(null));
-      assertEquals(List.of(), marathon.requests);
+      assertEquals(List.of(), marathon.requests());
     }
   }
 }

@@ -23,7 +23,7 @@ import java.util.Set;
  * derives them ({@code records/generator.go}), for the state files that have no captured record set
  * (the 40-task and churn states). The derivation covers what those files need: {@code TASK_RUNNING}
  * tasks without a DiscoveryInfo, on IPv4 agents, whose names need no more than lowercasing and
- * {@code .}/{@code _} to {@code -}; {@link MesosDnsFixturesTest} checks it against the captured
+ * {@code .}/{@code _} to {@code -}; {@code MesosDnsFixturesTest} checks it against the captured
  * answers.
  *
  * <p>This file uses the JDK only, so that {@code .ci/dns-server.sh} can run it with the source
