@@ -121,6 +121,35 @@ class ProxyIT {
   }
 
   @Test
+  void curlReachesAnHttpAppThroughTheProxy() throws Exception {
+    com.sun.net.httpserver.HttpServer app = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 16);
+    app.createContext("/", ex -> {
+      byte[] body = "hello from the app\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    app.start();
+    try {
+      int servicePort = ProxyProcess.freePort();
+      marathon.putApp("/hello", Apps.app("/hello", servicePort,
+          List.of(app.getAddress().getPort())));
+      proxy = ProxyProcess.start("curl", "--marathon", marathon.url());
+      proxy.awaitListening(servicePort, 1);
+      Process curl = new ProcessBuilder("curl", "-sS", "--max-time", "30",
+          "http://127.0.0.1:" + servicePort + "/").redirectErrorStream(true).start();
+      String out = new String(curl.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(curl.waitFor(60, TimeUnit.SECONDS));
+      assertEquals(0, curl.exitValue(), out);
+      assertEquals("hello from the app\n", out);
+    } finally {
+      app.stop(0);
+    }
+  }
+
+  @Test
   void aThousandConcurrentConnectionsMoveOneMegabyteEachWayIntact() throws Exception {
     TestBackend a = backend();
     TestBackend b = backend();
