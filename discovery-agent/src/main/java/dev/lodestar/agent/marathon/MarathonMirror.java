@@ -637,11 +637,7 @@ public final class MarathonMirror implements AutoCloseable {
      * {@code max} (defaults 1 s and 60 s). Failed full lists retry on the same schedule.
      */
     public Builder reconnectBackoff(Duration initial, Duration max) {
-      Checks.positive(initial, "initial");
-      Checks.positive(max, "max");
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("max " + max + " is below initial " + initial);
-      }
+      Checks.backoff(initial, max);
       this.reconnectInitial = initial;
       this.reconnectMax = max;
       return this;

@@ -44,4 +44,22 @@ public final class Checks {
     }
     return port;
   }
+
+  /** {@code value}, if it is not blank. */
+  public static String notBlank(String value, String name) {
+    Objects.requireNonNull(value, name);
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be blank");
+    }
+    return value;
+  }
+
+  /** Checks a backoff range: both positive, {@code max} not below {@code initial}. */
+  public static void backoff(Duration initial, Duration max) {
+    positive(initial, "initial");
+    positive(max, "max");
+    if (max.compareTo(initial) < 0) {
+      throw new IllegalArgumentException("max " + max + " is below initial " + initial);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.lodestar.discovery.marathon;
 
 import dev.lodestar.discovery.DiscoveryUnavailableException;
+import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.internal.Failover;
 import dev.lodestar.discovery.internal.Futures;
 import java.io.FilterInputStream;
@@ -11,8 +12,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
@@ -159,6 +163,24 @@ final class MarathonHttp {
   /** Makes {@code index} the URL tried first. */
   void prefer(int index) {
     failover.prefer(index);
+  }
+
+  /** An {@code Authorization} header for HTTP basic credentials (Marathon's --http_credentials). */
+  static Supplier<String> basicAuth(String user, String password) {
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(password, "password");
+    if (user.indexOf(':') >= 0) {
+      throw new IllegalArgumentException("user must not contain ':'");
+    }
+    String header = "Basic " + Base64.getEncoder()
+        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return () -> header;
+  }
+
+  /** An {@code Authorization: token=...} header for a DC/OS ACS token. */
+  static Supplier<String> dcosToken(String token) {
+    String header = "token=" + Checks.notBlank(token, "token");
+    return () -> header;
   }
 
   /** Joins a base URL and a path that starts with a slash. */

@@ -1127,25 +1127,13 @@ public final class MarathonSource implements ServiceSource {
 
     /** Sends HTTP basic credentials ({@code --http_credentials}); replaces a token. */
     public Builder basicAuth(String user, String password) {
-      Objects.requireNonNull(user, "user");
-      Objects.requireNonNull(password, "password");
-      if (user.indexOf(':') >= 0) {
-        throw new IllegalArgumentException("user must not contain ':'");
-      }
-      String header = "Basic " + Base64.getEncoder()
-          .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-      this.authorization = () -> header;
+      this.authorization = MarathonHttp.basicAuth(user, password);
       return this;
     }
 
     /** Sends a DC/OS ACS token as {@code Authorization: token=...}; replaces basic auth. */
     public Builder dcosToken(String token) {
-      Objects.requireNonNull(token, "token");
-      if (token.isBlank()) {
-        throw new IllegalArgumentException("token must not be blank");
-      }
-      String header = "token=" + token;
-      this.authorization = () -> header;
+      this.authorization = MarathonHttp.dcosToken(token);
       return this;
     }
 
@@ -1209,11 +1197,7 @@ public final class MarathonSource implements ServiceSource {
      * @throws IllegalArgumentException if not positive or {@code max < initial}
      */
     public Builder reconnectBackoff(Duration initial, Duration max) {
-      Checks.positive(initial, "initial");
-      Checks.positive(max, "max");
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("max " + max + " is below initial " + initial);
-      }
+      Checks.backoff(initial, max);
       this.reconnectInitial = initial;
       this.reconnectMax = max;
       return this;
