@@ -62,7 +62,7 @@ final class CachedServiceHandle implements ServiceHandle {
         return endpoint;
       }
     }
-    throw DefaultServiceResolver.droppedWhilePicking(serviceId);
+    throw resolver.droppedWhilePicking(serviceId);
   }
 
   @Override
@@ -87,7 +87,7 @@ final class CachedServiceHandle implements ServiceHandle {
         return new TrackedSelection(h, view, ticker);
       }
     }
-    throw DefaultServiceResolver.droppedWhilePicking(serviceId);
+    throw resolver.droppedWhilePicking(serviceId);
   }
 
   @Override

@@ -171,10 +171,14 @@ final class DefaultServiceResolver implements ServiceResolver {
   }
 
   /**
-   * A service dropped from the cache twice in a row around one pick (removals racing a reload);
-   * callers may retry.
+   * A service dropped from the cache twice in a row around one pick: the resolver closing (then
+   * the documented {@code IllegalStateException}), or removals racing a reload (callers may
+   * retry).
    */
-  static DiscoveryUnavailableException droppedWhilePicking(String serviceId) {
+  RuntimeException droppedWhilePicking(String serviceId) {
+    if (closed) {
+      return closedException();
+    }
     return new DiscoveryUnavailableException(
         serviceId, "dropped from the cache again while being reloaded", null);
   }
