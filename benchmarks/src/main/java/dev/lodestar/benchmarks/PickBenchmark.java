@@ -109,21 +109,6 @@ public class PickBenchmark {
   }
 
   static LoadBalancingStrategy strategy(String name) {
-    switch (name) {
-      case "round-robin":
-        return LoadBalancingStrategy.roundRobin();
-      case "random":
-        return LoadBalancingStrategy.random();
-      case "weighted-random":
-        return LoadBalancingStrategy.weightedRandom();
-      case "least-in-flight":
-        return LoadBalancingStrategy.leastInFlight();
-      case "peak-ewma":
-        return LoadBalancingStrategy.peakEwma();
-      case "sticky":
-        return LoadBalancingStrategy.sticky();
-      default:
-        throw new IllegalArgumentException("unknown strategy " + name);
-    }
+    return LoadBalancingStrategy.named(name);
   }
 }

@@ -77,4 +77,32 @@ public interface LoadBalancingStrategy {
   static LoadBalancingStrategy sticky() {
     return Strategies.STICKY;
   }
+
+  /**
+   * A built-in strategy by its name, as configuration files spell it: {@code round-robin}, {@code
+   * random}, {@code weighted-random}, {@code least-in-flight}, {@code peak-ewma}, {@code sticky}
+   * (case and {@code _} for {@code -} do not matter).
+   *
+   * @throws IllegalArgumentException for an unknown name; the message lists the known ones
+   */
+  static LoadBalancingStrategy named(String name) {
+    String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    switch (n) {
+      case "round-robin":
+        return roundRobin();
+      case "random":
+        return random();
+      case "weighted-random":
+        return weightedRandom();
+      case "least-in-flight":
+        return leastInFlight();
+      case "peak-ewma":
+        return peakEwma();
+      case "sticky":
+        return sticky();
+      default:
+        throw new IllegalArgumentException("unknown strategy '" + name
+            + "' (known: round-robin, random, weighted-random, least-in-flight, peak-ewma, sticky)");
+    }
+  }
 }

@@ -6,7 +6,6 @@ import dev.lodestar.discovery.dns.MesosDnsSource;
 import dev.lodestar.discovery.marathon.MarathonSource;
 import dev.lodestar.discovery.source.FailoverSource;
 import dev.lodestar.discovery.spi.ServiceSource;
-import java.util.Locale;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -109,23 +108,10 @@ final class LodestarSources {
    * @throws IllegalArgumentException for an unknown name, listing the known ones
    */
   static LoadBalancingStrategy strategy(String name) {
-    String n = name == null ? "round-robin" : name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    switch (n) {
-      case "round-robin":
-        return LoadBalancingStrategy.roundRobin();
-      case "random":
-        return LoadBalancingStrategy.random();
-      case "weighted-random":
-        return LoadBalancingStrategy.weightedRandom();
-      case "least-in-flight":
-        return LoadBalancingStrategy.leastInFlight();
-      case "peak-ewma":
-        return LoadBalancingStrategy.peakEwma();
-      case "sticky":
-        return LoadBalancingStrategy.sticky();
-      default:
-        throw new IllegalArgumentException("lodestar.strategy: unknown strategy '" + name
-            + "' (known: round-robin, random, weighted-random, least-in-flight, peak-ewma, sticky)");
+    try {
+      return LoadBalancingStrategy.named(name == null ? "round-robin" : name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("lodestar.strategy: " + e.getMessage(), e);
     }
   }
 
