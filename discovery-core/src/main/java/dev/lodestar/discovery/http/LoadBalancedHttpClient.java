@@ -5,6 +5,7 @@ import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.Selection;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.internal.Futures;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -15,12 +16,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
+import java.util.regex.Pattern;
 
 /**
  * Sends {@link HttpRequest}s to a service instead of a host: the JDK's {@link HttpClient} with
@@ -36,7 +39,8 @@ import java.util.function.IntPredicate;
  * <p><b>Addressing.</b> The URI's host names the service; everything else (scheme, path, query,
  * headers, body, timeout) is sent unchanged to the picked instance's {@code host:port}. By default
  * the host maps to a Marathon app id the way Mesos-DNS maps app ids to names, read backwards:
- * {@code my-app} is {@code /my-app}, {@code checkout.shop} is {@code /shop/checkout} (see {@link
+ * {@code my-app} is {@code /my-app}, {@code checkout.shop} is {@code /shop/checkout}, case and one
+ * trailing dot aside; an IP address names no service and is refused (see {@link
  * #serviceIdFromHost(URI)}); {@link Builder#serviceId(Function)} plugs in another mapping. There
  * is no custom scheme because {@link HttpRequest} accepts only {@code http} and {@code https}.
  * Every request sent through this client is resolved, so send requests to ordinary hosts with a
@@ -44,6 +48,14 @@ import java.util.function.IntPredicate;
  * choice. The {@code Host} header sent is the instance's address, since the JDK client does not
  * let callers set it. With {@code https} the server's certificate must be valid for the instance's address,
  * since that is the host the JDK client verifies.
+ *
+ * <p><b>Timeouts.</b> The default {@code HttpClient} has a connect timeout of {@value
+ * #DEFAULT_CONNECT_TIMEOUT_SECONDS} s, and a request that sets no timeout of its own gets {@link
+ * Builder#requestTimeout(Duration)} (default {@value #DEFAULT_REQUEST_TIMEOUT_SECONDS} s, whatever
+ * the {@code HttpClient}), so an instance that accepts a connection and never answers fails the
+ * call with {@link HttpTimeoutException} instead of blocking it. A request built with {@link
+ * HttpRequest.Builder#timeout(Duration)} keeps its own timeout. A client given with {@link
+ * Builder#httpClient(HttpClient)} keeps its own connect timeout (none, if it sets none).
  *
  * <p><b>Feedback.</b> Each attempt is one {@link ServiceResolver#select} ticket: a response is
  * reported as a success with the time until {@code send} returned (for {@code ofString} and similar
@@ -82,22 +94,37 @@ public final class LoadBalancedHttpClient {
   private static final System.Logger LOG = System.getLogger(LoadBalancedHttpClient.class.getName());
   private static final Set<String> IDEMPOTENT =
       Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+  /** Connect timeout of the {@code HttpClient} that {@link #of} and a builder without one create. */
+  public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 3;
+
+  /** Timeout of a request that sets none, unless {@link Builder#requestTimeout} says otherwise. */
+  public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
   private final ServiceResolver resolver;
   private final HttpClient http;
   private final Function<URI, String> serviceId;
   private final Function<HttpRequest, String> affinityKey;
   private final IntPredicate failureStatus;
+  private final Duration requestTimeout;
 
   private LoadBalancedHttpClient(Builder b) {
     this.resolver = b.resolver;
-    this.http = b.http != null ? b.http : HttpClient.newHttpClient();
+    this.http = b.http != null ? b.http : HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(DEFAULT_CONNECT_TIMEOUT_SECONDS)).build();
+    this.requestTimeout = b.requestTimeout;
     this.serviceId = b.serviceId;
     this.affinityKey = b.affinityKey;
     this.failureStatus = b.failureStatus;
   }
 
-  /** A client over {@code resolver} with a default {@link HttpClient} and default settings. */
+  /**
+   * A client over {@code resolver} with default settings: an {@link HttpClient} with a {@value
+   * #DEFAULT_CONNECT_TIMEOUT_SECONDS} s connect timeout, a {@value
+   * #DEFAULT_REQUEST_TIMEOUT_SECONDS} s timeout for requests that set none, the host-to-id mapping
+   * of {@link #serviceIdFromHost(URI)}, 5xx counted as failures, no affinity key.
+   */
   public static LoadBalancedHttpClient of(ServiceResolver resolver) {
     return builder(resolver).build();
   }
@@ -108,17 +135,29 @@ public final class LoadBalancedHttpClient {
   }
 
   /**
-   * The default service id mapping: the URI's host, labels read backwards and joined with {@code
-   * /}, as Mesos-DNS names Marathon apps. {@code http://my-app/x} gives {@code /my-app}, {@code
-   * http://worker.backend.prod/x} gives {@code /prod/backend/worker}.
+   * The default service id mapping: the URI's host, lowercased, without one trailing dot, labels
+   * read backwards and joined with {@code /}, as Mesos-DNS names Marathon apps. {@code
+   * http://my-app/x} gives {@code /my-app}; {@code http://worker.backend.prod/x}, {@code
+   * http://Worker.Backend.PROD/x} and {@code http://worker.backend.prod./x} give {@code
+   * /prod/backend/worker}.
    *
-   * @throws IllegalArgumentException if the URI has no host
+   * @throws IllegalArgumentException if the URI has no host, or its host is an IP address (IPv4
+   *     such as {@code 127.0.0.1}, or bracketed IPv6 such as {@code [::1]}), which names no service
    */
   public static String serviceIdFromHost(URI uri) {
     String host = uri.getHost();
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("no service name in " + uri
           + " (the host names the service, e.g. http://my-app/path)");
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    if (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1);
+    }
+    if (host.startsWith("[") || IPV4.matcher(host).matches()) {
+      throw new IllegalArgumentException("the host of " + uri + " is an IP address, which names "
+          + "no service (the host names the service, e.g. http://my-app/path; send requests to an "
+          + "address with a plain HttpClient)");
     }
     StringBuilder id = new StringBuilder(host.length() + 1);
     String[] labels = host.split("\\.", -1);
@@ -136,6 +175,11 @@ public final class LoadBalancedHttpClient {
   /** The JDK client that sends the requests. */
   public HttpClient httpClient() {
     return http;
+  }
+
+  /** The timeout given to requests that set none of their own. */
+  public Duration requestTimeout() {
+    return requestTimeout;
   }
 
   /**
@@ -229,7 +273,7 @@ public final class LoadBalancedHttpClient {
   private <T> HttpResponse<T> attempt(
       Selection selection, HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    HttpRequest routed = routed(request, selection.instance());
+    HttpRequest routed = routed(request, selection.instance(), requestTimeout);
     long start = System.nanoTime();
     HttpResponse<T> response;
     try {
@@ -247,7 +291,7 @@ public final class LoadBalancedHttpClient {
 
   private <T> CompletableFuture<HttpResponse<T>> attemptAsync(
       Selection selection, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    HttpRequest routed = routed(request, selection.instance());
+    HttpRequest routed = routed(request, selection.instance(), requestTimeout);
     long start = System.nanoTime();
     CompletableFuture<HttpResponse<T>> sent;
     try {
@@ -285,7 +329,10 @@ public final class LoadBalancedHttpClient {
         || !(error instanceof HttpTimeoutException);
   }
 
-  /** A selection of another instance than {@code failed}, or null when there is none. */
+  /**
+   * A selection of another instance than {@code failed}, or null when there is none, through the
+   * resolver's select-avoiding path, the one {@link ServiceResolver#call} retries through.
+   */
   private Selection another(String service, Instance failed) {
     Selection s = resolver.selectAvoiding(service, List.of(failed));
     if (s.instance().equals(failed)) {
@@ -317,8 +364,11 @@ public final class LoadBalancedHttpClient {
     return id;
   }
 
-  /** The request with the instance's address in place of the service name. */
-  static HttpRequest routed(HttpRequest request, Instance instance) {
+  /**
+   * The request with the instance's address in place of the service name, and {@code timeout}
+   * if it has no timeout of its own.
+   */
+  static HttpRequest routed(HttpRequest request, Instance instance, Duration timeout) {
     URI uri = request.uri();
     StringBuilder target = new StringBuilder(64)
         .append(uri.getScheme()).append("://").append(instance.address());
@@ -327,9 +377,12 @@ public final class LoadBalancedHttpClient {
     if (uri.getRawQuery() != null) {
       target.append('?').append(uri.getRawQuery());
     }
-    return HttpRequest.newBuilder(request, (name, value) -> true)
-        .uri(URI.create(target.toString()))
-        .build();
+    HttpRequest.Builder routed = HttpRequest.newBuilder(request, (name, value) -> true)
+        .uri(URI.create(target.toString()));
+    if (request.timeout().isEmpty()) {
+      routed.timeout(timeout);
+    }
+    return routed.build();
   }
 
   /**
@@ -343,15 +396,18 @@ public final class LoadBalancedHttpClient {
     private Function<URI, String> serviceId = LoadBalancedHttpClient::serviceIdFromHost;
     private Function<HttpRequest, String> affinityKey = request -> null;
     private IntPredicate failureStatus = status -> status >= 500;
+    private Duration requestTimeout = Duration.ofSeconds(DEFAULT_REQUEST_TIMEOUT_SECONDS);
 
     private Builder(ServiceResolver resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
     }
 
     /**
-     * The JDK client that sends the requests (default {@link HttpClient#newHttpClient()}). Its
-     * settings (connect timeout, redirects, version, executor) apply to every attempt. A redirect
-     * it follows goes to the address in the {@code Location} header, not through the resolver.
+     * The JDK client that sends the requests (default: {@link HttpClient#newBuilder()} with a
+     * {@value LoadBalancedHttpClient#DEFAULT_CONNECT_TIMEOUT_SECONDS} s connect timeout and
+     * nothing else set). Its settings (connect timeout, redirects, version, executor) apply to
+     * every attempt. A redirect it follows goes to the address in the {@code Location} header,
+     * not through the resolver.
      */
     public Builder httpClient(HttpClient httpClient) {
       this.http = Objects.requireNonNull(httpClient, "httpClient");
@@ -385,6 +441,19 @@ public final class LoadBalancedHttpClient {
      */
     public Builder failureStatus(IntPredicate failureStatus) {
       this.failureStatus = Objects.requireNonNull(failureStatus, "failureStatus");
+      return this;
+    }
+
+    /**
+     * The timeout of each attempt of a request that sets no timeout of its own (default {@value
+     * LoadBalancedHttpClient#DEFAULT_REQUEST_TIMEOUT_SECONDS} s): the time until the response
+     * headers arrive, as {@link HttpRequest.Builder#timeout(Duration)}. It ends in {@link
+     * HttpTimeoutException}, which is not retried.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder requestTimeout(Duration requestTimeout) {
+      this.requestTimeout = Checks.positive(requestTimeout, "requestTimeout");
       return this;
     }
 

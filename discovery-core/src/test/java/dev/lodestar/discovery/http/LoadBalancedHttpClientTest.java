@@ -260,14 +260,16 @@ class LoadBalancedHttpClientTest {
     HttpRequest original = HttpRequest.newBuilder(URI.create("https://my-app/a%20b?q=1%2B2"))
         .header("X-A", "1").timeout(java.time.Duration.ofSeconds(3)).DELETE().build();
     HttpRequest routed = LoadBalancedHttpClient.routed(original,
-        Instance.of("/my-app", "::1", 8443));
+        Instance.of("/my-app", "::1", 8443), java.time.Duration.ofSeconds(30));
     assertEquals(URI.create("https://[::1]:8443/a%20b?q=1%2B2"), routed.uri());
     assertEquals("DELETE", routed.method());
     assertEquals(List.of("1"), routed.headers().allValues("X-A"));
     assertEquals(original.timeout(), routed.timeout());
-    assertEquals(URI.create("http://127.0.0.1:1/"), LoadBalancedHttpClient.routed(
+    HttpRequest withoutTimeout = LoadBalancedHttpClient.routed(
         HttpRequest.newBuilder(URI.create("http://my-app")).build(),
-        Instance.of("/my-app", "127.0.0.1", 1)).uri());
+        Instance.of("/my-app", "127.0.0.1", 1), java.time.Duration.ofSeconds(30));
+    assertEquals(URI.create("http://127.0.0.1:1/"), withoutTimeout.uri());
+    assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(30)), withoutTimeout.timeout());
   }
 
   // ---- fixtures -------------------------------------------------------------------------------
