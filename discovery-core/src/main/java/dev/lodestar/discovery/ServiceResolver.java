@@ -299,7 +299,7 @@ public interface ServiceResolver extends AutoCloseable {
 
     /**
      * How long a cached service keeps being served while background refreshes say it does not
-     * exist (a DNS NXDOMAIN, a Marathon 404), default 1 min. A name that vanishes for a moment
+     * exist (a DNS NXDOMAIN, a Mesos-DNS name without records, a Marathon 404), default 1 min. A name that vanishes for a moment
      * (a DNS server restarting with an empty zone) does not empty the cache; a service that is
      * really gone is dropped once the answers have said so for this long, and callers then get
      * {@link UnknownServiceException}. A source's explicit removal (a Marathon {@code

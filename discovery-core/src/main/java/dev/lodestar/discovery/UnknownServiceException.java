@@ -1,7 +1,8 @@
 package dev.lodestar.discovery;
 
 /**
- * The source says the service does not exist (a Marathon 404, a DNS NXDOMAIN).
+ * The source says the service does not exist (a Marathon 404, a DNS NXDOMAIN, a Mesos-DNS name
+ * without SRV records).
  *
  * <p>Thread safety: immutable after construction.
  */

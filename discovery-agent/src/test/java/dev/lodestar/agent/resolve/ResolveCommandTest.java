@@ -85,10 +85,9 @@ class ResolveCommandTest {
       assertEquals(0, run("resolve", "--dns", dns.hostPort(), "/store/car"), err.toString());
       assertTrue(out.toString().startsWith("/store/car from "), out.toString());
       assertTrue(out.toString().contains("2 instances"), out.toString());
-      // Mesos-DNS cannot tell an unknown app from one without tasks: the source's reason is
-      // printed and the exit code is the source's "no answer" one.
-      assertEquals(ResolveCommand.UNREACHABLE, run("resolve", "--dns", dns.hostPort(),
-          "/no/such"));
+      // Mesos-DNS answers an unknown app, a removed one and one without tasks alike (NOERROR,
+      // no records): the source calls it unknown and prints Mesos-DNS's reason.
+      assertEquals(ResolveCommand.UNKNOWN, run("resolve", "--dns", dns.hostPort(), "/no/such"));
       assertTrue(err.toString().contains("no SRV records"), err.toString());
     }
   }

@@ -10,6 +10,7 @@ import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.internal.Failover;
 import dev.lodestar.discovery.internal.Futures;
@@ -41,8 +42,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Mesos-DNS answers a miss with <b>200</b> and one all-empty row ({@code
  * [{"service":"","host":"","ip":"","port":""}]}), an unknown name and an app without running
- * tasks alike. Both read as "no instances": the load completes with {@link
- * NoInstanceAvailableException}, so a resolver keeps a good snapshot it has. The API has no TTL;
+ * tasks alike (and for an app that was removed). Such an answer completes the load with {@link
+ * UnknownServiceException}, as {@link MesosDnsSource} does for NOERROR without SRV records and for
+ * the same reason: a resolver then serves its last good snapshot for {@code unknownServiceGrace}
+ * and drops the service after it, instead of keeping dead instances forever. Rows that are not
+ * empty but of which none can be used complete it with {@link NoInstanceAvailableException}, so a
+ * resolver keeps a good snapshot it has. The API has no TTL;
  * snapshots carry {@link Builder#ttl(Duration)} as their hint.
  *
  * <p>Failures: an HTTP status other than 200, an I/O error, a timeout or a document that is not
@@ -144,6 +149,7 @@ public final class MesosDnsHttpSource implements ServiceSource {
       throws IOException {
     Map<String, Instance> instances = new LinkedHashMap<>();
     int rows = 0;
+    int misses = 0;
     try (JsonParser parser = JSON.createParser(body)) {
       if (parser.nextToken() != JsonToken.START_ARRAY) {
         throw new IOException("expected a JSON array");
@@ -160,31 +166,39 @@ public final class MesosDnsHttpSource implements ServiceSource {
           }
         }
         rows++;
-        addRow(serviceId, row, instances);
+        if (!addRow(serviceId, row, instances)) {
+          misses++;
+        }
       }
       if (parser.currentToken() != JsonToken.END_ARRAY) {
         throw new IOException("expected the end of the JSON array");
       }
     }
+    if (instances.isEmpty() && misses == rows) {
+      throw new UnknownServiceException(serviceId, "Mesos-DNS lists nothing for " + srvName
+          + " (its answer for an app it does not know, and for one that was removed or has no "
+          + "running task)");
+    }
     if (instances.isEmpty()) {
       throw new NoInstanceAvailableException(serviceId,
-          "Mesos-DNS lists no instance for " + srvName + " (" + rows + " empty rows)");
+          "no usable row for " + srvName + " among " + rows + " (skipped rows are logged)");
     }
     return ServiceSnapshot.of(serviceId, instances.values(), "mesos-dns-http " + srvName, ttl);
   }
 
-  private void addRow(String serviceId, Map<String, String> row, Map<String, Instance> out) {
+  /** Adds the row's instance, if it makes one; false for Mesos-DNS's all-empty miss marker. */
+  private boolean addRow(String serviceId, Map<String, String> row, Map<String, Instance> out) {
     String host = row.getOrDefault("host", "");
     String ip = row.getOrDefault("ip", "");
     String port = row.getOrDefault("port", "");
     if (host.isEmpty() && ip.isEmpty() && port.isEmpty()) {
-      return; // Mesos-DNS's miss marker
+      return false;
     }
     String target = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
     String id = target + ":" + port;
     Instance existing = out.get(id);
     if (existing != null && existing.host().indexOf(':') < 0) {
-      return; // one row per SRV x first A / first AAAA: keep the IPv4 one
+      return true; // one row per SRV x first A / first AAAA: keep the IPv4 one
     }
     try {
       int portNumber = Integer.parseInt(port);
@@ -201,6 +215,7 @@ public final class MesosDnsHttpSource implements ServiceSource {
     } catch (IllegalArgumentException e) { // includes NumberFormatException
       LOG.log(Level.WARNING, "{0}: skipping row {1}: {2}", serviceId, row, e.getMessage());
     }
+    return true;
   }
 
   /** Marks the source closed; later loads fail. A client passed to the builder is not closed. */

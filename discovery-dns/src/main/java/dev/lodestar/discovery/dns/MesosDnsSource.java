@@ -77,11 +77,19 @@ import org.xbill.DNS.Type;
  * <p><b>Failures.</b> {@link #load(String)} never throws; its future completes exceptionally with
  *
  * <ul>
- *   <li>{@link UnknownServiceException} on NXDOMAIN, or for an id that mangles to an empty label;
- *   <li>{@link NoInstanceAvailableException} on NOERROR without SRV records (what Mesos-DNS answers
- *       for an unknown SRV name as well as for an app with no running task, so the two cannot be
- *       told apart), or when no target has an address. Because the load fails, a resolver that
- *       has a good snapshot keeps it: an empty answer never empties a good snapshot;
+ *   <li>{@link UnknownServiceException} on NXDOMAIN, on NOERROR without SRV records, or for an id
+ *       that mangles to an empty label. NOERROR without records is what Mesos-DNS answers for a
+ *       name it does not know, and also for an app that was removed or scaled to zero (it never
+ *       answers NXDOMAIN for those), so DNS cannot tell "gone" from "no task right now". Both are
+ *       reported as unknown so that a resolver treats them as a vanished service: it keeps
+ *       serving its last good snapshot for {@code unknownServiceGrace} (so a Mesos-DNS that
+ *       briefly answers from an empty state, or a rolling restart that stops every task at once,
+ *       empties nothing), then drops the service, after which picks fail with {@code
+ *       UnknownServiceException} until the name has records again. Reporting it as "no instance"
+ *       instead would keep the dead instances forever, since a resolver keeps its snapshot through
+ *       failed refreshes;
+ *   <li>{@link NoInstanceAvailableException} when SRV records exist but no target has an address
+ *       (a broken answer: a resolver keeps a good snapshot it has);
  *   <li>{@link DiscoveryUnavailableException} when every name server failed (SERVFAIL, REFUSED,
  *       timeout, I/O error) for the SRV question or for a target's address, with the attempts in
  *       the message. Each server gets {@link Builder#retries(int) retries} + 1 attempts, then the
@@ -234,8 +242,10 @@ public final class MesosDnsSource implements ServiceSource {
       }
     }
     if (srvs.isEmpty()) {
-      return CompletableFuture.failedFuture(
-          new NoInstanceAvailableException(serviceId, "no SRV records for " + qname));
+      // Mesos-DNS's answer for a removed or scaled-to-zero app as well as an unknown one.
+      return CompletableFuture.failedFuture(new UnknownServiceException(serviceId,
+          "no SRV records for " + qname + " (Mesos-DNS answers so for an app it does not know, "
+              + "and for one that was removed or has no running task)"));
     }
     Map<Name, Resolved> addresses = new LinkedHashMap<>();
     for (Record record : reply.getSection(Section.ADDITIONAL)) {

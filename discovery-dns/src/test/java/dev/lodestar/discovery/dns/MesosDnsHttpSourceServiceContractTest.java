@@ -1,6 +1,5 @@
 package dev.lodestar.discovery.dns;
 
-import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.testing.FakeMarathon;
 import dev.lodestar.discovery.testing.ServiceSourceContract;
@@ -44,12 +43,6 @@ class MesosDnsHttpSourceServiceContractTest extends ServiceSourceContract {
       url = gone.url();
     }
     return MesosDnsHttpSource.builder().url(url).timeout(Duration.ofSeconds(2)).build();
-  }
-
-  /** Mesos-DNS's HTTP API answers an unknown name with one empty row, as for a scaled-to-0 app. */
-  @Override
-  protected Class<? extends Throwable> unknownServiceError() {
-    return NoInstanceAvailableException.class;
   }
 
   @Override

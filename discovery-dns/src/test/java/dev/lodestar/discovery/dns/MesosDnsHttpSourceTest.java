@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import com.sun.net.httpserver.HttpServer;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.Instance;
-import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.dns.MesosDnsSource.Addressing;
 import dev.lodestar.discovery.testing.MesosDnsFixtures;
 import dev.lodestar.discovery.testing.MesosDnsServer;
@@ -152,8 +152,8 @@ class MesosDnsHttpSourceTest {
   }
 
   @Test
-  void the_200_miss_row_is_no_instance_available() {
-    assertInstanceOf(NoInstanceAvailableException.class,
+  void the_200_miss_row_is_an_unknown_service() {
+    assertInstanceOf(UnknownServiceException.class,
         failure(MesosDnsHttpSource.builder().url(url).build(), "/no/such/app"));
   }
 

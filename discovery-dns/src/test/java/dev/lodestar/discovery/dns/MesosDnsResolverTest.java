@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lodestar.discovery.Instance;
-import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.ServiceStatus;
+import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.testing.MesosDnsFixtures;
 import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.time.Duration;
@@ -67,6 +68,7 @@ class MesosDnsResolverTest {
     server.failWith(-1);
     server.records(List.of()); // every SRV name now answers NOERROR with no records
     awaitQueries(3);
+    // Within unknownServiceGrace (1 min by default) such answers keep the snapshot.
     assertEquals(80, resolver.instances("/prod/web").size());
     resolver.pick("/prod/web");
 
@@ -78,8 +80,53 @@ class MesosDnsResolverTest {
   }
 
   @Test
-  void an_app_without_records_is_no_instance_available() {
-    assertThrows(NoInstanceAvailableException.class, () -> resolver.pick("/no/such/app"));
+  void an_app_without_records_is_an_unknown_service() {
+    UnknownServiceException e =
+        assertThrows(UnknownServiceException.class, () -> resolver.pick("/no/such/app"));
+    assertTrue(e.getMessage().contains("no SRV records"), e.getMessage());
+  }
+
+  /**
+   * Churn removes car.store (/store/car): Mesos-DNS then answers its name with NOERROR and no
+   * records, never NXDOMAIN. Within unknownServiceGrace the last good snapshot is served; after
+   * it the service is dropped and picks fail with UnknownServiceException. Two resolvers, one
+   * with a grace longer than the test and one with a short grace, so nothing depends on timing.
+   */
+  @Test
+  void a_service_gone_from_mesos_dns_is_served_during_the_grace_then_dropped() throws Exception {
+    try (ServiceResolver longGrace = resolver(Duration.ofHours(1));
+        ServiceResolver shortGrace = resolver(Duration.ofMillis(300))) {
+      for (ServiceResolver r : List.of(longGrace, shortGrace)) {
+        assertEquals(2, r.instances("/store/car").size());
+        assertEquals(80, r.instances("/prod/web").size());
+      }
+
+      server.records(MesosDnsFixtures.stateRecords(
+          MesosDnsFixtures.fixture("state-marathon-after-churn.json")));
+
+      // Long grace: refreshes report the service unknown, and its snapshot stays in use.
+      await(() -> longGrace.status("/store/car").flatMap(ServiceStatus::lastError)
+          .filter(UnknownServiceException.class::isInstance).isPresent());
+      assertEquals(2, longGrace.instances("/store/car").size());
+      assertEquals("/store/car", longGrace.pick("/store/car").serviceId());
+
+      // Short grace: dropped from the cache, then a pick loads it again and is told it is gone.
+      await(() -> shortGrace.status("/store/car").isEmpty());
+      UnknownServiceException gone =
+          assertThrows(UnknownServiceException.class, () -> shortGrace.pick("/store/car"));
+      assertTrue(gone.getMessage().contains("no SRV records"), gone.getMessage());
+      // The app that is still there is unaffected: it shrinks to its 3 remaining tasks.
+      await(() -> shortGrace.instances("/prod/web").size() == 6);
+    }
+  }
+
+  private ServiceResolver resolver(Duration unknownServiceGrace) {
+    return ServiceResolver.builder()
+        .source(MesosDnsSource.builder().nameServer(server.hostPort())
+            .timeout(Duration.ofMillis(500)).retries(0).build())
+        .refreshInterval(Duration.ofMillis(200))
+        .unknownServiceGrace(unknownServiceGrace)
+        .build();
   }
 
   private void awaitQueries(int more) throws InterruptedException {

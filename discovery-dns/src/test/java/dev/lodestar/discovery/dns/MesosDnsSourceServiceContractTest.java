@@ -1,6 +1,5 @@
 package dev.lodestar.discovery.dns;
 
-import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.testing.MesosDnsFixtures;
 import dev.lodestar.discovery.testing.MesosDnsServer;
@@ -45,12 +44,6 @@ class MesosDnsSourceServiceContractTest extends ServiceSourceContract {
     }
     return MesosDnsSource.builder().nameServer("127.0.0.1:" + port)
         .timeout(Duration.ofMillis(500)).retries(0).build();
-  }
-
-  /** Mesos-DNS answers an unknown SRV name with NOERROR and no records, as for a scaled-to-0 app. */
-  @Override
-  protected Class<? extends Throwable> unknownServiceError() {
-    return NoInstanceAvailableException.class;
   }
 
   @Override

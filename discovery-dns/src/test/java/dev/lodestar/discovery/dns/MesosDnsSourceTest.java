@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.HealthStatus;
 import dev.lodestar.discovery.Instance;
-import dev.lodestar.discovery.NoInstanceAvailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.dns.MesosDnsSource.Addressing;
@@ -226,7 +225,8 @@ class MesosDnsSourceTest {
     ServiceSnapshot after = load(source, "/prod/web");
     assertEquals(expectedWebProd("state-marathon-after-churn.json"), endpoints(after));
     assertEquals(6, after.instances().size());
-    assertInstanceOf(NoInstanceAvailableException.class, failure(source, "/store/car"));
+    assertInstanceOf(UnknownServiceException.class, failure(source, "/store/car"),
+        "a removed app answers NOERROR without records, never NXDOMAIN");
   }
 
   // host:port of every web.prod port in a state file, read straight from the JSON.
@@ -287,10 +287,10 @@ class MesosDnsSourceTest {
   }
 
   @Test
-  void empty_answer_is_no_instance_available() throws Exception {
+  void empty_answer_is_an_unknown_service() throws Exception {
     Throwable t = failure(source().build(), "/no/such/app");
-    assertInstanceOf(NoInstanceAvailableException.class, t);
-    assertEquals("/no/such/app", ((NoInstanceAvailableException) t).serviceId());
+    assertInstanceOf(UnknownServiceException.class, t);
+    assertEquals("/no/such/app", ((UnknownServiceException) t).serviceId());
   }
 
   @Test
