@@ -21,9 +21,14 @@ import java.util.List;
  * @param taskStatus the Mesos state of a {@code status_update_event}, or {@code null}
  * @param condition the instance condition of an {@code instance_changed_event}, or {@code null}
  * @param healthy {@code alive} or {@code healthy}, or {@code null} when absent or null
+ * @param host the agent host of a task event, or {@code null}
+ * @param ports the host ports of a {@code status_update_event}, or {@code null} when absent
+ * @param ipAddresses the task's container IP addresses of a {@code status_update_event}, possibly
+ *     empty
  */
 record MarathonEvent(String type, List<String> appIds, String taskId, String instanceId,
-    String taskStatus, String condition, Boolean healthy) {
+    String taskStatus, String condition, Boolean healthy, String host, int[] ports,
+    List<String> ipAddresses) {
 
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -36,6 +41,9 @@ record MarathonEvent(String type, List<String> appIds, String taskId, String ins
     String taskStatus = null;
     String condition = null;
     Boolean healthy = null;
+    String host = null;
+    int[] ports = null;
+    List<String> ipAddresses = List.of();
     try (JsonParser p = JSON.createParser(data)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("event data is not a JSON object");
@@ -70,6 +78,15 @@ record MarathonEvent(String type, List<String> appIds, String taskId, String ins
             healthy = v == JsonToken.VALUE_TRUE ? Boolean.TRUE
                 : v == JsonToken.VALUE_FALSE ? Boolean.FALSE : null;
             break;
+          case "host":
+            host = stringOrNull(p, v);
+            break;
+          case "ports":
+            ports = ports(p, v);
+            break;
+          case "ipAddresses":
+            ipAddresses = ipAddresses(p, v);
+            break;
           case "appDefinition":
             if (v == JsonToken.START_OBJECT) {
               collectAppIds(p, apps, "id");
@@ -87,7 +104,57 @@ record MarathonEvent(String type, List<String> appIds, String taskId, String ins
       }
     }
     return new MarathonEvent(type == null ? "" : type, apps, taskId, instanceId, taskStatus,
-        condition, healthy);
+        condition, healthy, host, ports, ipAddresses);
+  }
+
+  /** Reads {@code [31000, 31001]}; a non-number entry makes the whole list unknown (null). */
+  private static int[] ports(JsonParser p, JsonToken v) throws IOException {
+    if (v != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return null;
+    }
+    List<Integer> out = new ArrayList<>(2);
+    boolean bad = false;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t == null) {
+        throw new IOException("truncated event");
+      }
+      if (t == JsonToken.VALUE_NUMBER_INT) {
+        out.add(p.getIntValue());
+      } else {
+        bad = true;
+        p.skipChildren();
+      }
+    }
+    return bad ? null : out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** Reads {@code [{"ipAddress": "10.0.0.5", "protocol": "IPv4"}]}. */
+  private static List<String> ipAddresses(JsonParser p, JsonToken v) throws IOException {
+    if (v != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return List.of();
+    }
+    List<String> out = new ArrayList<>(1);
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (t == null) {
+        throw new IOException("truncated event");
+      }
+      if (t != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        continue;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String f = p.currentName();
+        JsonToken value = p.nextToken();
+        if (f.equals("ipAddress") && value == JsonToken.VALUE_STRING) {
+          out.add(p.getText());
+        } else {
+          p.skipChildren();
+        }
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** Walks the current structure and collects string values of fields named {@code key}. */

@@ -109,7 +109,7 @@ class EventStreamTest {
     await("stream open", () -> marathon.openStreams() == 1);
     String request = marathon.requests().stream().filter(r -> r.startsWith("/v2/events"))
         .findFirst().orElseThrow();
-    for (String type : MarathonSource.EVENT_TYPES) {
+    for (String type : EventFeed.EVENT_TYPES) {
       assertTrue(request.contains("event_type=" + type), request);
     }
   }
@@ -125,7 +125,10 @@ class EventStreamTest {
     // /test-app), each file as it is.
     marathon.send(Fixtures.text("marathon/legacy-0.x-v2-events.sse.txt") + "\n");
     marathon.send(Fixtures.text("marathon/v2-events.sse.txt"));
-    await("targeted refresh of /foo",
+    // Task events apply from their payload; a deployment event asks for one confirming read.
+    marathon.send("event: deployment_success\r\ndata: {\"plan\":{\"id\":\"d1\",\"steps\":"
+        + "[{\"actions\":[{\"app\":\"/foo\"}]}]}}\r\n\r\n");
+    await("confirming read of /foo",
         () -> marathon.requests().stream().filter(fooPath::equals).count() == 2);
     assertFalse(marathon.requests().stream().anyMatch(r -> r.startsWith("/v2/apps/test-app")),
         "events of apps nobody loaded are not fetched");
@@ -208,8 +211,9 @@ class EventStreamTest {
   }
 
   @Test
-  void droppedMidEventReconnectsAndResyncsFully() throws Exception {
-    startSource(b -> { });
+  void droppedMidEventReconnectsAndRereadsTheApp() throws Exception {
+    startSource(b -> b.resyncInterval(Duration.ofMillis(300))
+        .reconnectSpread(Duration.ofMillis(50)));
     await("stream open", () -> marathon.openStreams() == 1);
     // While the client is away, a task dies and its event is lost.
     marathon.answer(APP_PATH, without(T1)).answer(ALL_PATH, without(T1));
@@ -218,7 +222,7 @@ class EventStreamTest {
     ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
     assertEquals(List.of("10.0.6.25:16916 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
     await("reconnected", () -> marathon.eventConnections() == 2);
-    assertTrue(marathon.requests().contains(ALL_PATH), "a full resync followed the reconnect");
+    assertFalse(marathon.requests().contains(ALL_PATH), "never the full list");
     assertTrue(listener.errors.isEmpty() || listener.errors.stream().allMatch(
         e -> e instanceof dev.lodestar.discovery.DiscoveryUnavailableException));
   }
@@ -232,15 +236,15 @@ class EventStreamTest {
   @Test
   void aBadResyncKeepsTheLastSnapshot() throws Exception {
     startSource(b -> b.pollInterval(Duration.ofMillis(50)).eventStream(false));
-    marathon.answer(ALL_PATH, "{\"apps\":[{\"id\":\"/nginx-green\",\"tasks\":[".getBytes());
+    marathon.answer(APP_PATH, "{\"apps\":[{\"id\":\"/nginx-green\",\"tasks\":[".getBytes());
     await("resync failed", () -> !listener.errors.isEmpty());
     assertTrue(listener.snapshots.isEmpty(), "no snapshot replaced the good one");
-    marathon.answer(ALL_PATH, 503, "{\"message\":\"no leader\"}".getBytes());
+    marathon.answer(APP_PATH, 503, "{\"message\":\"no leader\"}".getBytes());
     int errors = listener.errors.size();
     await("resync failed again", () -> listener.errors.size() > errors);
     assertTrue(listener.snapshots.isEmpty(), "no snapshot replaced the good one");
     // Well-formed, but every task has an invalid host and port 0.
-    marathon.answer(ALL_PATH, Mapping.editTasks(Fixtures.bytes(ZDD15), t -> {
+    marathon.answer(APP_PATH, Mapping.editTasks(Fixtures.bytes(ZDD15), t -> {
       t.put("host", "not a host");
       t.putArray("ports").add(0);
     }));
@@ -253,17 +257,25 @@ class EventStreamTest {
   @Test
   void pollingWithoutAStreamPicksUpChanges() throws Exception {
     startSource(b -> b.pollInterval(Duration.ofMillis(50)).eventStream(false));
-    marathon.answer(ALL_PATH, without(T2));
+    marathon.answer(APP_PATH, without(T2));
     ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
     assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
     assertEquals(0, marathon.eventConnections());
   }
 
   @Test
-  void anAppThatDisappearsFromTheListIsRemoved() throws Exception {
+  void aVanishedAppIsReportedButNeverDroppedByTheSource() throws Exception {
     startSource(b -> b.pollInterval(Duration.ofMillis(50)).eventStream(false));
-    marathon.answer(ALL_PATH, "{\"apps\":[]}".getBytes());
-    assertEquals("/nginx-green", listener.awaitRemoved());
+    marathon.answer(APP_PATH, "{}".getBytes());
+    await("a 200 without the app is an error", () -> listener.errors.stream()
+        .anyMatch(e -> e instanceof dev.lodestar.discovery.DiscoveryUnavailableException
+            && e.getMessage().contains("200 without")));
+    marathon.answer(APP_PATH, 404, "{\"message\":\"App '/nginx-green' does not exist\"}"
+        .getBytes());
+    await("a 404 is an unknown service", () -> listener.errors.stream()
+        .anyMatch(e -> e instanceof dev.lodestar.discovery.UnknownServiceException));
+    assertTrue(listener.removed.isEmpty(), "the resolver's unknown-service grace decides");
+    assertTrue(listener.snapshots.isEmpty(), "no empty snapshot replaced the good one");
   }
 
   @Test

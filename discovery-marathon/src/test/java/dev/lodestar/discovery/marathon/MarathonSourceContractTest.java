@@ -60,9 +60,9 @@ class MarathonSourceContractTest {
         .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(body)));
   }
 
+  /** Answers every list: lean, with tasks, label-selected (the fixture is what Marathon selected). */
   private void serveAll(byte[] body) {
     wm.stubFor(get(urlPathEqualTo("/v2/apps"))
-        .withQueryParam("embed", equalTo("apps.tasks"))
         .willReturn(aResponse().withHeader("Content-Type", "application/json").withBody(body)));
   }
 
@@ -182,6 +182,8 @@ class MarathonSourceContractTest {
   @Test
   void servicePortLookupMergesBlueGreenAndDrainsTheOldColour() throws Exception {
     serveAll(Fixtures.bytes("marathon-lb/tests-zdd_apps.json"));
+    serveApp("/nginx-green", Fixtures.bytes("marathon-lb/tests-zdd_apps.json"));
+    serveApp("/nginx-blue", Fixtures.bytes("marathon-lb/tests-zdd_apps.json"));
     MarathonSource src = source();
     List<String> merged = List.of("10.0.1.147:25724 HEALTHY", "10.0.6.25:31184 UNHEALTHY",
         "10.0.6.25:16916 HEALTHY", "10.0.6.25:23336 HEALTHY");
@@ -191,6 +193,13 @@ class MarathonSourceContractTest {
     assertEquals(merged, endpoints(await(src.load("port:10001"))));
     assertInstanceOf(UnknownServiceException.class, failure(src.load("port:10002")));
     assertInstanceOf(UnknownServiceException.class, failure(src.load("port:99999")));
+    // The app id gives the same answer as the port (one answer from every read path).
+    assertEquals(List.of("10.0.6.25:31184 UNHEALTHY", "10.0.6.25:16916 HEALTHY",
+        "10.0.6.25:23336 HEALTHY"), endpoints(await(src.load("/nginx-green"))));
+    // Port lookups read the lean list (no tasks), never the full list with tasks.
+    assertTrue(wm.findAll(getRequestedFor(urlPathEqualTo("/v2/apps"))).stream()
+        .noneMatch(r -> r.queryParameter("embed").isPresent()
+            && !r.queryParameter("label").isPresent()));
     src.close();
     MarathonSource noDrain = source(b -> b.healthPolicy(MarathonHealthPolicy.custom()
         .honourZddDraining(false).build()));
@@ -202,6 +211,7 @@ class MarathonSourceContractTest {
   @Test
   void servicePortLookupOfAPlainAppAsksMarathonForTheLabel() throws Exception {
     serveAll(Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
+    serveApp("/pywebserver", Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"));
     ServiceSnapshot s = await(source(b -> b.labelFilter("HAPROXY_GROUP", "external"))
         .load("port:10101"));
     assertEquals(List.of("10.0.2.148:1565 HEALTHY"), endpoints(s));

@@ -1,0 +1,597 @@
+package dev.lodestar.discovery.marathon;
+
+import dev.lodestar.discovery.internal.Futures;
+import dev.lodestar.discovery.DiscoveryUnavailableException;
+import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.spi.SnapshotListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Keeps a {@link WatchModel} in sync with Marathon, per app: the first load reads the app (or
+ * its blue/green group), then each tracked app has one read timer. With the event stream up, the
+ * timer is a safety resync at the resync interval (jittered ±50%) and events apply from their
+ * payload; an event whose payload is not enough asks for a confirming read, coalesced per app
+ * and delayed by a random 1-10 s. With the stream down or disabled, the timer polls at the poll
+ * interval (jittered). After the stream reconnects, every app is re-read once at a random time
+ * within one resync interval. Port lookups keep an index from the lean app list ({@code /v2/apps}
+ * without tasks), re-listed at the resync interval and after deployments.
+ *
+ * <p>Thread safety: everything except the constructor runs on the serial executor; public
+ * entry points hop onto it.
+ */
+final class MarathonSync implements EventFeed.Handler {
+  // One logger for everything a source does.
+  private static final System.Logger LOG = System.getLogger(MarathonSource.class.getName());
+  static final String ALL = "*";
+  static final long CONFIRM_MIN_MILLIS = 1_000;
+  static final long CONFIRM_MAX_MILLIS = 10_000;
+
+  private final MarathonSource.Builder config;
+  private final String name;
+  private final MarathonHttp http;
+  private final ScheduledExecutorService serial;
+  private final ExecutorService parsers;
+  private final WatchModel model;
+  private final EventFeed stream;
+  private final AtomicLong eventSeq = new AtomicLong();
+  private volatile SnapshotListener listener = new SnapshotListener() {};
+  private volatile boolean closed;
+
+  // Serial thread only.
+  private final Map<String, Timer> timers = new HashMap<>();
+  private final Set<String> warned = new HashSet<>();
+  private volatile boolean streamUp;
+  /** When the stream last went down (or the source started): reads before it may be stale. */
+  private long streamDownSinceNanos = System.nanoTime();
+  private boolean streamStoppedByAuth;
+  private Map<String, MarathonApp> leanIndex;
+  private ScheduledFuture<?> relist;
+
+  /** One app's read schedule. */
+  private static final class Timer {
+    ScheduledFuture<?> next;
+    long dueNanos;
+    boolean inFlight;
+    boolean again;
+    long lastReadNanos;
+  }
+
+  MarathonSync(MarathonSource.Builder config, String name, MarathonHttp http,
+      ScheduledExecutorService serial, ExecutorService parsers, InstanceMapper mapper) {
+    this.config = config;
+    this.name = name;
+    this.http = http;
+    this.serial = serial;
+    this.parsers = parsers;
+    this.model = new WatchModel(name, mapper, new SafeListener());
+    this.stream = new EventFeed(name, http, config.eventStreamIdleTimeout,
+        (int) Math.min(Integer.MAX_VALUE, config.maxResponseBytes),
+        io.github.resilience4j.core.IntervalFunction.ofExponentialRandomBackoff(
+            config.reconnectInitial.toMillis(), 1.5, 0.5, config.reconnectMax.toMillis()),
+        config.reconnectSpread, this);
+  }
+
+  /** Calls the listener without letting it throw into the model. */
+  private final class SafeListener implements SnapshotListener {
+    @Override
+    public void onSnapshot(ServiceSnapshot snapshot) {
+      safe(() -> listener.onSnapshot(snapshot));
+    }
+
+    @Override
+    public void onRemoved(String serviceId) {
+      safe(() -> listener.onRemoved(serviceId));
+    }
+
+    @Override
+    public void onError(String serviceId, Throwable error) {
+      safe(() -> listener.onError(serviceId, error));
+    }
+
+    private void safe(Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, name + ": listener threw", e);
+      }
+    }
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  void start(SnapshotListener l) {
+    this.listener = l;
+    if (config.eventStream) {
+      long check = Math.max(10, config.eventStreamIdleTimeout.toMillis() / 4);
+      serial.scheduleWithFixedDelay(stream::checkIdle, check, check, TimeUnit.MILLISECONDS);
+      stream.start();
+    }
+  }
+
+  void close() {
+    closed = true;
+    stream.close();
+  }
+
+  /** Whether this source keeps its watches fresh by itself now (stream up, or polling on). */
+  boolean keepsFresh() {
+    return streamUp || !config.pollInterval.isZero();
+  }
+
+  void forget(String serviceId) {
+    onSerial(() -> {
+      model.forget(serviceId);
+      LOG.log(Level.DEBUG, "{0}: no longer watching {1}", name, serviceId);
+    });
+  }
+
+  // ---- loads ------------------------------------------------------------------------------
+
+  /** Loads one service (see {@link MarathonSource#load}); completes on the serial thread. */
+  CompletableFuture<ServiceSnapshot> load(String serviceId, ServiceKey key) {
+    CompletableFuture<ServiceSnapshot> result = new CompletableFuture<>();
+    onSerial(() -> {
+      CompletableFuture<ServiceSnapshot> f;
+      if (key.isPort()) {
+        f = listLean(serviceId).thenCompose(lean -> {
+          Map<String, Integer> covered = WatchModel.portApps(key.port(), lean);
+          if (covered.isEmpty()) {
+            throw new UnknownServiceException(serviceId, "no Marathon app has service port "
+                + key.port() + labelFilterText());
+          }
+          return readAll(covered.keySet(), serviceId)
+              .thenApply(v -> model.watchPort(serviceId, key, covered));
+        });
+      } else {
+        f = read(key.appId(), serviceId, true)
+            .thenApply(app -> model.watchApp(serviceId, key));
+      }
+      f.whenComplete((s, e) -> {
+        if (e != null) {
+          if (!model.watching(serviceId)) {
+            model.forget(serviceId); // drops apps read for a load that failed
+          }
+          result.completeExceptionally(Futures.unwrap(e));
+        } else {
+          result.complete(s);
+        }
+      });
+    }, () -> result.completeExceptionally(closedError(serviceId)));
+    return result;
+  }
+
+  private CompletableFuture<Void> readAll(Set<String> appIds, String serviceId) {
+    List<CompletableFuture<MarathonApp>> all = new ArrayList<>();
+    for (String id : appIds) {
+      all.add(read(id, serviceId, true));
+    }
+    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+  }
+
+  DiscoveryUnavailableException closedError(String serviceId) {
+    return new DiscoveryUnavailableException(serviceId, name + " is closed", null);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  /**
+   * Reads one app, or its whole deployment group (a label-selected list) when it has one, and
+   * applies the answer to the model; then re-arms its timer. Completes on the serial thread with
+   * the app, or exceptionally with {@link UnknownServiceException} (404, outside the label filter)
+   * or {@link DiscoveryUnavailableException} (I/O, a bad document, a 200 without the app).
+   */
+  private CompletableFuture<MarathonApp> read(String appId, String serviceId, boolean viaGroup) {
+    return read(appId, serviceId, viaGroup, true);
+  }
+
+  private CompletableFuture<MarathonApp> read(String appId, String serviceId, boolean viaGroup,
+      boolean mayRegroup) {
+    String group = viaGroup ? model.groupOf(appId) : null;
+    long seq = eventSeq.get();
+    String path = group != null ? listPath(true, group) : "/v2/apps" + encodePath(appId)
+        + "?embed=app.tasks";
+    Timer timer = timers.computeIfAbsent(appId, k -> new Timer());
+    timer.inFlight = true;
+    timer.lastReadNanos = System.nanoTime();
+    return fetch(path, serviceId).thenCompose(parsed -> {
+      Map<String, MarathonApp> byId = parsed.notFound ? Map.of() : filtered(parsed.document);
+      MarathonApp app = byId.get(appId);
+      if (app == null) {
+        if (group != null) {
+          // It left its group, or Marathon does not select by label: read it alone.
+          return read(appId, serviceId, false, false);
+        }
+        if (parsed.notFound) {
+          throw new UnknownServiceException(serviceId, "Marathon has no app " + appId);
+        }
+        if (parsed.document.apps().isEmpty()) {
+          throw new DiscoveryUnavailableException(serviceId, "Marathon answered 200 without"
+              + " app " + appId + "; keeping the last state", null);
+        }
+        throw new UnknownServiceException(serviceId, "app " + appId + " is not served"
+            + labelFilterText());
+      }
+      String newGroup = AppState.groupOf(app);
+      if (group == null && newGroup != null && mayRegroup) {
+        // Drain needs the other colour too: read the whole group.
+        model.applyRead(List.of(app), seq);
+        return read(appId, serviceId, true);
+      }
+      if (group != null) {
+        List<MarathonApp> members = new ArrayList<>();
+        for (MarathonApp m : byId.values()) {
+          if (group.equals(AppState.groupOf(m))) {
+            members.add(m);
+          }
+        }
+        model.applyGroup(group, members, seq);
+        for (MarathonApp m : members) {
+          if (!m.id().equals(appId) && timers.containsKey(m.id())) {
+            rearm(m.id(), regularDelay());
+          }
+        }
+      } else {
+        model.applyRead(List.of(app), seq);
+      }
+      warned.remove(appId);
+      finished(appId, regularDelay());
+      return CompletableFuture.completedFuture(app);
+    }).whenComplete((app, e) -> {
+      if (e != null) {
+        finished(appId, failedDelay());
+      }
+    });
+  }
+
+  /** A timer fired, or an event asked for a read. */
+  private void timedRead(String appId) {
+    Timer t = timers.get(appId);
+    if (t == null || closed) {
+      return;
+    }
+    t.next = null;
+    if (!model.trackedApps().contains(appId)) {
+      timers.remove(appId);
+      return;
+    }
+    if (t.inFlight) {
+      t.again = true;
+      return;
+    }
+    read(appId, appId, true).whenComplete((app, e) -> {
+      if (e == null) {
+        if (streamStoppedByAuth && config.eventStream) {
+          streamStoppedByAuth = false; // the credentials work again
+          stream.start();
+        }
+        return;
+      }
+      Throwable cause = Futures.unwrap(e);
+      if (warned.add(appId)) {
+        LOG.log(Level.WARNING, "{0}: reading {1} failed; serving the last good state: {2}",
+            name, appId, cause.getMessage());
+      }
+      if (cause instanceof UnknownServiceException) {
+        model.appUnknown(appId, cause.getMessage());
+      } else {
+        model.readFailed(appId, cause);
+      }
+    });
+  }
+
+  private void finished(String appId, long nextDelayMillis) {
+    Timer t = timers.get(appId);
+    if (t == null) {
+      return;
+    }
+    t.inFlight = false;
+    if (t.again) {
+      t.again = false;
+      rearm(appId, 0);
+    } else {
+      rearm(appId, nextDelayMillis);
+    }
+  }
+
+  /** (Re)schedules an app's next read {@code delay} from now; {@code < 0} means none. */
+  private void rearm(String appId, long delayMillis) {
+    Timer t = timers.computeIfAbsent(appId, k -> new Timer());
+    if (t.next != null) {
+      t.next.cancel(false);
+      t.next = null;
+    }
+    if (delayMillis < 0 || closed) {
+      return;
+    }
+    t.dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+    try {
+      t.next = serial.schedule(() -> timedRead(appId), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      // closed meanwhile
+    }
+  }
+
+  /** Brings an app's next read forward to within {@code delay}; never pushes it back. */
+  private void readWithin(String appId, long delayMillis) {
+    Timer t = timers.get(appId);
+    if (t == null) {
+      return;
+    }
+    if (t.inFlight) {
+      t.again = true;
+      return;
+    }
+    long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+    if (t.next == null || t.dueNanos - due > 0) {
+      rearm(appId, delayMillis);
+    }
+  }
+
+  /** The next read of a healthy app: a safety resync with the stream up, else a poll. */
+  private long regularDelay() {
+    Duration d = streamUp ? config.resyncInterval : config.pollInterval;
+    return d.isZero() ? -1 : jitter(d.toMillis());
+  }
+
+  private long failedDelay() {
+    Duration d = config.pollInterval.isZero() ? config.resyncInterval : config.pollInterval;
+    return jitter(Math.min(d.toMillis(), config.resyncInterval.toMillis()));
+  }
+
+  private static long jitter(long millis) {
+    return millis / 2 + ThreadLocalRandom.current().nextLong(Math.max(millis, 1));
+  }
+
+  private static long uniform(long min, long max) {
+    return min + ThreadLocalRandom.current().nextLong(Math.max(max - min, 1));
+  }
+
+  // ---- port index -------------------------------------------------------------------------
+
+  /** GETs the lean app list (no tasks) and keeps it as the port index unless it looks broken. */
+  private CompletableFuture<Map<String, MarathonApp>> listLean(String serviceId) {
+    return fetch(listPath(false, null), serviceId).thenApply(parsed -> {
+      Map<String, MarathonApp> lean = parsed.notFound ? Map.of() : filtered(parsed.document);
+      Map<String, MarathonApp> previous = leanIndex;
+      if (previous != null && (lean.isEmpty() || lean.size() < previous.size() / 2)) {
+        if (warned.add(ALL)) {
+          LOG.log(Level.WARNING, "{0}: the app list shrank from {1} to {2} apps; keeping the"
+              + " previous port index until a list looks whole again", name, previous.size(),
+              lean.size());
+        }
+        return previous;
+      }
+      warned.remove(ALL);
+      leanIndex = lean;
+      return lean;
+    });
+  }
+
+  private void scheduleRelist(long delayMillis) {
+    if (relist != null && !relist.isDone()) {
+      if (relist.getDelay(TimeUnit.MILLISECONDS) <= delayMillis) {
+        return;
+      }
+      relist.cancel(false);
+    }
+    try {
+      relist = serial.schedule(this::relist, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      // closed meanwhile
+    }
+  }
+
+  private void relist() {
+    if (closed || !model.hasPortWatches()) {
+      return;
+    }
+    listLean(ALL).thenCompose(lean -> {
+      Set<String> missing = model.updatePortWatches(lean);
+      return readAll(missing, ALL).thenRun(() -> model.updatePortWatches(lean));
+    }).whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.log(Level.DEBUG, "{0}: port index refresh failed: {1}", name, Futures.unwrap(e));
+      }
+      scheduleRelist(jitter(config.resyncInterval.toMillis()));
+    });
+  }
+
+  // ---- event stream (called on the stream thread) -----------------------------------------
+
+  @Override
+  public void connected(URI at) {
+    onSerial(() -> {
+      if (streamUp) {
+        return;
+      }
+      streamUp = true;
+      long window = config.resyncInterval.toMillis();
+      for (Map.Entry<String, Timer> e : List.copyOf(timers.entrySet())) {
+        if (e.getValue().inFlight) {
+          continue;
+        }
+        // Events may have been missed while disconnected: re-read, spread over one interval.
+        // An app read after the stream went down only switches to the resync interval.
+        boolean stale = e.getValue().lastReadNanos - streamDownSinceNanos < 0;
+        rearm(e.getKey(), stale ? uniform(0, window) : regularDelay());
+      }
+      if (model.hasPortWatches()) {
+        scheduleRelist(uniform(0, window));
+      }
+    });
+  }
+
+  @Override
+  public void event(MarathonEvent ev) {
+    onSerial(() -> {
+      WatchModel.EventEffect effect = model.onEvent(ev, eventSeq.incrementAndGet());
+      for (String appId : effect.confirm()) {
+        readWithin(appId, uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
+      }
+      if (effect.portIndexStale()) {
+        scheduleRelist(uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
+      }
+    });
+  }
+
+  @Override
+  public void disconnected(Exception cause) {
+    onSerial(() -> {
+      listener.onError(null, cause);
+      if (!streamUp) {
+        return;
+      }
+      streamUp = false;
+      streamDownSinceNanos = System.nanoTime();
+      if (config.pollInterval.isZero()) {
+        return;
+      }
+      // Poll until the stream is back; start after the reconnect window so that a prompt
+      // reconnect costs no poll.
+      long start = config.reconnectSpread.toMillis();
+      for (String appId : List.copyOf(timers.keySet())) {
+        readWithin(appId, start + jitter(config.pollInterval.toMillis()));
+      }
+    });
+  }
+
+  @Override
+  public void refused(MarathonAuthenticationException e) {
+    onSerial(() -> {
+      streamStoppedByAuth = true;
+      disconnected(e);
+    });
+  }
+
+  // ---- HTTP and parsing -------------------------------------------------------------------
+
+  /** The response of one GET, parsed off the serial thread. */
+  private record Parsed(boolean notFound, MarathonParser.Document document) {}
+
+  /** GETs and parses off the serial thread; completes on the serial thread. */
+  private CompletableFuture<Parsed> fetch(String path, String serviceId) {
+    CompletableFuture<Parsed> result = new CompletableFuture<>();
+    http.get(path, serviceId)
+        .thenApplyAsync(r -> parse(r, serviceId), parsers)
+        .whenComplete((parsed, error) -> onSerial(() -> {
+          if (error != null) {
+            result.completeExceptionally(Futures.unwrap(error));
+          } else {
+            result.complete(parsed);
+          }
+        }, () -> result.completeExceptionally(closedError(serviceId))));
+    return result;
+  }
+
+  private Parsed parse(MarathonHttp.Response r, String serviceId) {
+    if (r.status == 404) {
+      r.close();
+      return new Parsed(true, null);
+    }
+    if (r.status != 200) {
+      throw new DiscoveryUnavailableException(serviceId, "unexpected HTTP " + r.status + " from "
+          + r.uri + ": " + r.excerpt(), null);
+    }
+    // The body streams into the parser; a body that stalls is cut off after the request timeout.
+    ScheduledFuture<?> deadline = null;
+    try (InputStream in = r.body()) {
+      try {
+        deadline = serial.schedule(r::close, config.requestTimeout.toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        throw closedError(serviceId);
+      }
+      return new Parsed(false, MarathonParser.parse(in));
+    } catch (IOException e) {
+      throw new DiscoveryUnavailableException(serviceId, "unreadable answer from " + r.uri + ": "
+          + e.getMessage(), e);
+    } finally {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      r.close();
+    }
+  }
+
+  private Map<String, MarathonApp> filtered(MarathonParser.Document doc) {
+    Map<String, MarathonApp> byId = new HashMap<>();
+    for (MarathonApp app : doc.apps()) {
+      if (app.id().isEmpty()) {
+        LOG.log(Level.WARNING, "{0}: skipping an app without id", name);
+        continue;
+      }
+      if (config.labelKey != null
+          && !config.labelValue.equals(app.labels().get(config.labelKey))) {
+        continue;
+      }
+      byId.put(app.id(), app.tasks() == null ? app.withTasks(List.of()) : app);
+    }
+    return byId;
+  }
+
+  /** {@code /v2/apps}, with tasks or lean, selected by deployment group and label filter. */
+  private String listPath(boolean tasks, String group) {
+    List<String> selectors = new ArrayList<>(2);
+    if (group != null) {
+      selectors.add(ZddDrain.GROUP + "==" + group);
+    }
+    if (config.labelKey != null) {
+      selectors.add(config.labelKey + "==" + config.labelValue);
+    }
+    String path = tasks ? "/v2/apps?embed=apps.tasks" : "/v2/apps";
+    if (!selectors.isEmpty()) {
+      path += (tasks ? "&" : "?") + "label="
+          + URLEncoder.encode(String.join(",", selectors), StandardCharsets.UTF_8);
+    }
+    return path;
+  }
+
+  String labelFilterText() {
+    return config.labelKey == null ? ""
+        : " (label filter " + config.labelKey + "=" + config.labelValue + ")";
+  }
+
+  static String encodePath(String appId) {
+    StringBuilder sb = new StringBuilder();
+    for (String segment : appId.substring(1).split("/", -1)) {
+      sb.append('/').append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+",
+          "%20"));
+    }
+    return sb.toString();
+  }
+
+  private void onSerial(Runnable task) {
+    onSerial(task, () -> { });
+  }
+
+  private void onSerial(Runnable task, Runnable ifClosed) {
+    try {
+      serial.execute(task);
+    } catch (RejectedExecutionException e) {
+      ifClosed.run();
+    }
+  }
+
+}

@@ -1,0 +1,173 @@
+package dev.lodestar.discovery.marathon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.UnknownServiceException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The watch model without HTTP: every read path and event gives one answer, events apply from
+ * their payload, bad answers keep the last state. Fixtures from marathon-lb's tests.
+ */
+class WatchModelTest {
+  private static final String ZDD = "marathon-lb/tests-zdd_apps.json";
+  private static final String DRAINED = "nginx-green.0dbabba6-c931-11e5-9836-026ee08d9f6f";
+  private final RecordingListener listener = new RecordingListener();
+  private final WatchModel model = new WatchModel("marathon[test]",
+      new InstanceMapper(MarathonHealthPolicy.ofDefaults(), 0, null, 0), listener);
+
+  private static Map<String, MarathonApp> apps(String fixture) throws IOException {
+    Map<String, MarathonApp> byId = new HashMap<>();
+    for (MarathonApp app : MarathonParser.parse(Fixtures.bytes(fixture)).apps()) {
+      byId.put(app.id(), app);
+    }
+    return byId;
+  }
+
+  private static List<String> endpoints(ServiceSnapshot s) {
+    List<String> out = new ArrayList<>();
+    for (Instance i : s.instances()) {
+      out.add(i.instanceId() + " " + i.health());
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private static String health(ServiceSnapshot s, String taskId) {
+    for (Instance i : s.instances()) {
+      if (i.instanceId().equals(taskId)) {
+        return i.health().toString();
+      }
+    }
+    return "absent";
+  }
+
+  private static MarathonEvent event(String json) throws IOException {
+    return MarathonEvent.decode(null, json);
+  }
+
+  /**
+   * tests-zdd_apps.json: green (older, 3 tasks) and blue (newer, 1 healthy task; target 1 as it has
+   * no HAPROXY_DEPLOYMENT_NEW_INSTANCES label) of
+   * group nginx; marathon-lb drains min(3, 1, max(0, 1 + 3 - 1)) = 1 green task, the first by id.
+   * The app id and the service port say the same, whether the apps came as one group list or as
+   * two single reads, and after an event.
+   */
+  @Test
+  void drainIsTheSameOnEveryReadPathAndForAppIdAndServicePort() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyRead(List.of(zdd.get("/nginx-green")), 0);
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
+    ServiceSnapshot byId = model.watchApp("/nginx-green", ServiceKey.of("/nginx-green"));
+    ServiceSnapshot byPort = model.watchPort("port:10000", ServiceKey.of("port:10000"),
+        WatchModel.portApps(10000, zdd));
+    assertEquals("UNHEALTHY", health(byId, DRAINED));
+    assertEquals("UNHEALTHY", health(byPort, DRAINED));
+    assertEquals(3, byPort.instances().stream()
+        .filter(i -> i.health().toString().equals("HEALTHY")).count());
+
+    // The same document as one group list: nothing changes.
+    model.applyGroup("nginx", zdd.values(), 0);
+    ServiceSnapshot again = listener.snapshots.stream()
+        .filter(s -> s.serviceId().equals("/nginx-green")).reduce((a, b) -> b).orElseThrow();
+    assertEquals(endpoints(byId), endpoints(again));
+
+    // The healthy blue task fails its check: nothing new is healthy, nothing drains any more,
+    // in both watches at once.
+    listener.snapshots.clear();
+    model.onEvent(event("{\"eventType\":\"instance_health_changed_event\",\"instanceId\":"
+        + "\"nginx-blue.marathon-3a58a46a-c937-11e5-9836-026ee08d9f6f\",\"runSpecId\":"
+        + "\"/nginx-blue\",\"healthy\":false}"), 1);
+    Map<String, ServiceSnapshot> pushed = new HashMap<>();
+    listener.snapshots.forEach(s -> pushed.put(s.serviceId(), s));
+    assertEquals(Set.of("/nginx-green", "port:10000"), pushed.keySet());
+    assertEquals("HEALTHY", health(pushed.get("/nginx-green"), DRAINED));
+    assertEquals("HEALTHY", health(pushed.get("port:10000"), DRAINED));
+  }
+
+  @Test
+  void statusEventsApplyFromTheirPayloadWithoutARead() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
+    model.watchApp("/nginx-blue", ServiceKey.of("/nginx-blue"));
+    WatchModel.EventEffect killed = model.onEvent(event("{\"eventType\":\"status_update_event\","
+        + "\"taskId\":\"nginx-blue.3a58a46a-c937-11e5-9836-026ee08d9f6f\",\"taskStatus\":"
+        + "\"TASK_KILLED\",\"appId\":\"/nginx-blue\",\"host\":\"10.0.1.147\",\"ports\":[25724]}"),
+        1);
+    assertEquals(Set.of(), killed.confirm(), "the payload is enough");
+    assertEquals(0, listener.snapshots.stream().reduce((a, b) -> b).orElseThrow()
+        .instances().stream().filter(i -> i.health().toString().equals("HEALTHY")).count());
+
+    WatchModel.EventEffect started = model.onEvent(event("{\"eventType\":\"status_update_event\","
+        + "\"taskId\":\"nginx-blue.new\",\"taskStatus\":\"TASK_RUNNING\",\"appId\":"
+        + "\"/nginx-blue\",\"host\":\"10.0.1.148\",\"ports\":[31001],\"ipAddresses\":"
+        + "[{\"ipAddress\":\"172.17.0.3\",\"protocol\":\"IPv4\"}]}"), 2);
+    assertEquals(Set.of(), started.confirm());
+    ServiceSnapshot s = listener.snapshots.stream().reduce((a, b) -> b).orElseThrow();
+    Instance added = s.instances().stream().filter(i -> i.instanceId().equals("nginx-blue.new"))
+        .findFirst().orElseThrow();
+    assertEquals("10.0.1.148", added.host());
+    assertEquals(31001, added.port());
+
+    // A reordered RUNNING for the killed task does not bring it back.
+    int pushes = listener.snapshots.size();
+    model.onEvent(event("{\"eventType\":\"status_update_event\",\"taskId\":"
+        + "\"nginx-blue.3a58a46a-c937-11e5-9836-026ee08d9f6f\",\"taskStatus\":\"TASK_RUNNING\","
+        + "\"appId\":\"/nginx-blue\",\"host\":\"10.0.1.147\",\"ports\":[25724]}"), 3);
+    assertEquals(pushes, listener.snapshots.size());
+
+    // A REST answer requested before event 2 keeps the added task; one requested after drops it.
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 2);
+    assertTrue(model.effective("/nginx-blue").tasks().stream()
+        .anyMatch(t -> t.id().equals("nginx-blue.new")));
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 3);
+    assertEquals(1, model.effective("/nginx-blue").tasks().size());
+  }
+
+  @Test
+  void eventsWithoutEnoughPayloadAskForOneConfirmingRead() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
+    model.watchApp("/nginx-blue", ServiceKey.of("/nginx-blue"));
+    assertEquals(Set.of("/nginx-blue"), model.onEvent(event("{\"eventType\":"
+        + "\"deployment_success\",\"plan\":{\"id\":\"d1\",\"steps\":[{\"actions\":[{\"app\":"
+        + "\"/nginx-blue\"}]}]}}"), 1).confirm());
+    assertEquals(Set.of(), model.onEvent(event("{\"eventType\":\"deployment_success\",\"plan\":"
+        + "{\"id\":\"d2\",\"steps\":[{\"actions\":[{\"app\":\"/not-watched\"}]}]}}"), 2)
+        .confirm(), "events on apps nobody watches cost nothing");
+  }
+
+  @Test
+  void anUnknownAnswerKeepsTheLastSnapshotAndReportsTheTypedError() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
+    ServiceSnapshot first = model.watchApp("/nginx-blue", ServiceKey.of("/nginx-blue"));
+    model.appUnknown("/nginx-blue", "Marathon has no app /nginx-blue");
+    assertInstanceOf(UnknownServiceException.class, listener.errors.get(0));
+    assertTrue(listener.removed.isEmpty(), "the resolver's grace decides, not the source");
+    assertTrue(listener.snapshots.isEmpty());
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 1);
+    assertEquals(endpoints(first), endpoints(listener.snapshots.peek()));
+  }
+
+  @Test
+  void forgettingTheLastWatchDropsItsApps() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyGroup("nginx", zdd.values(), 0);
+    model.watchApp("/nginx-green", ServiceKey.of("/nginx-green"));
+    assertEquals(Set.of("/nginx-green", "/nginx-blue"), model.trackedApps(),
+        "the other colour stays while green drains against it");
+    model.forget("/nginx-green");
+    assertEquals(Set.of(), model.trackedApps());
+  }
+}
