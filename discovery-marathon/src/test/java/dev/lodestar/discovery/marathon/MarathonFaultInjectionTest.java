@@ -404,7 +404,8 @@ class MarathonFaultInjectionTest {
   /** A resolver with a slow refresh, so that only the event stream can bring changes quickly. */
   private void startWithStream(Duration idleTimeout) throws Exception {
     resolver = resolver(source(marathon.url()).eventStream(true)
-        .eventStreamIdleTimeout(idleTimeout).build(), Duration.ofMinutes(1));
+        .eventStreamIdleTimeout(idleTimeout)
+        .reconnectSpread(Duration.ofSeconds(1)).build(), Duration.ofMinutes(1));
     warmUp();
     await(() -> marathon.openStreams() == 1);
   }
