@@ -215,7 +215,14 @@ final class MarathonSync implements EventFeed.Handler {
     Timer timer = timers.computeIfAbsent(appId, k -> new Timer());
     timer.inFlight = true;
     timer.lastReadNanos = System.nanoTime();
-    return fetch(path, serviceId).thenCompose(parsed -> {
+    CompletableFuture<Parsed> answer = fetch(path, serviceId);
+    if (group != null) {
+      answer = answer.exceptionally(e -> null); // a failed group read falls back to a single one
+    }
+    return answer.thenCompose(parsed -> {
+      if (parsed == null) {
+        return read(appId, serviceId, false, false);
+      }
       Map<String, MarathonApp> byId = parsed.notFound ? Map.of() : filtered(parsed.document);
       MarathonApp app = byId.get(appId);
       if (app == null) {
@@ -507,7 +514,12 @@ final class MarathonSync implements EventFeed.Handler {
 
   private Parsed parse(MarathonHttp.Response r, String serviceId) {
     if (r.status == 404) {
-      r.close();
+      // Marathon's 404 is JSON ({"message": "App '/x' does not exist"}); a page from a wrong
+      // base URL is not "no such app".
+      String body = r.excerpt();
+      if (!body.isEmpty() && body.charAt(0) != '{') {
+        throw new DiscoveryUnavailableException(serviceId, r.notMarathon(), null);
+      }
       return new Parsed(true, null);
     }
     if (r.status != 200) {
@@ -525,6 +537,9 @@ final class MarathonSync implements EventFeed.Handler {
       }
       return new Parsed(false, MarathonParser.parse(in));
     } catch (IOException e) {
+      if (e instanceof com.fasterxml.jackson.core.JsonParseException && r.notJson()) {
+        throw new DiscoveryUnavailableException(serviceId, r.notMarathon(), e);
+      }
       throw new DiscoveryUnavailableException(serviceId, "unreadable answer from " + r.uri + ": "
           + e.getMessage(), e);
     } finally {
