@@ -88,20 +88,32 @@ public final class MesosDnsServer implements AutoCloseable {
     threads.execute(() -> serveTcp(tcp));
   }
 
-  /** Starts a server for domain {@code mesos.} on 127.0.0.1 and a free port. */
+  /** Starts a server for domain {@code mesos.} on 127.0.0.1 and a free port in 20000..31999. */
   public static MesosDnsServer start(Collection<MesosDnsFixtures.Rr> records) throws IOException {
     Name domain = Name.fromConstantString("mesos.");
     InetAddress loopback = InetAddress.getLoopbackAddress();
+    // The port is taken below Linux's ephemeral range (32768+): after stop(), an outgoing
+    // connection could otherwise be given the same port and restart() could not bind it again.
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
     for (int attempt = 0; ; attempt++) {
-      DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, 0));
+      int port = random.nextInt(20_000, 32_000);
+      DatagramSocket udp;
+      try {
+        udp = new DatagramSocket(new InetSocketAddress(loopback, port));
+      } catch (IOException e) {
+        if (attempt < 50) {
+          continue;
+        }
+        throw e;
+      }
       ServerSocket tcp = new ServerSocket();
       try {
         tcp.setReuseAddress(true);
-        tcp.bind(new InetSocketAddress(loopback, udp.getLocalPort()));
+        tcp.bind(new InetSocketAddress(loopback, port));
       } catch (IOException e) {
         udp.close();
         tcp.close();
-        if (attempt < 20) {
+        if (attempt < 50) {
           continue;
         }
         throw e;
