@@ -54,7 +54,7 @@ public final class MarathonScaleSimulation {
   private int clients = 100;
   private int seconds = 60;
   private int failoverSeconds = 120;
-  private Duration resync = Duration.ofMinutes(5);
+  private Duration resync = MarathonSource.Builder.DEFAULT_RESYNC_INTERVAL;
   private String csv;
   private final List<String> rows = new ArrayList<>();
 

@@ -1,7 +1,7 @@
 package dev.lodestar.discovery.marathon;
 
-import dev.lodestar.discovery.internal.DaemonThreads;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
+import dev.lodestar.discovery.internal.DaemonThreads;
 import io.github.resilience4j.core.IntervalFunction;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;

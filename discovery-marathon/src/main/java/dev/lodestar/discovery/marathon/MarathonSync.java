@@ -1,9 +1,9 @@
 package dev.lodestar.discovery.marathon;
 
-import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.spi.SnapshotListener;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,6 +76,7 @@ final class MarathonSync implements EventFeed.Handler {
     boolean inFlight;
     boolean again;
     long lastReadNanos;
+    boolean loaded;
   }
 
   MarathonSync(MarathonSource.Builder config, String name, MarathonHttp http,
@@ -263,7 +264,15 @@ final class MarathonSync implements EventFeed.Handler {
         model.applyRead(List.of(app), seq);
       }
       warned.remove(appId);
-      finished(appId, regularDelay());
+      Timer done = timers.get(appId);
+      boolean first = done != null && !done.loaded;
+      if (done != null) {
+        done.loaded = true;
+      }
+      // A first read's resync lands anywhere in one interval, so a fleet that started together
+      // does not resync together.
+      finished(appId, first && streamUp ? uniform(0, config.resyncInterval.toMillis())
+          : regularDelay());
       return CompletableFuture.completedFuture(app);
     }).whenComplete((app, e) -> {
       if (e != null) {
