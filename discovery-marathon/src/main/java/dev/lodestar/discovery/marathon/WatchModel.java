@@ -335,9 +335,7 @@ final class WatchModel {
                 new int[0], ev.ipAddresses(), 0, 0, null, null)
             : null;
         apply(ev, status, null, added, seq);
-        // A task that starts on an app with health checks has no result yet: a read (or its
-        // health event, whichever comes first) tells when it is healthy.
-        return added != null && !singleCheckFree(ev) ? confirmTracked(ev) : EventEffect.NONE;
+        return EventEffect.NONE;
       }
       case "instance_changed_event": {
         String state = MarathonSource.stateOfCondition(ev.condition());
@@ -383,16 +381,6 @@ final class WatchModel {
 
   private static String firstApp(MarathonEvent ev) {
     return ev.appIds().isEmpty() ? null : ev.appIds().get(0);
-  }
-
-  private boolean singleCheckFree(MarathonEvent ev) {
-    for (String appId : ev.appIds()) {
-      AppState s = apps.get(appId);
-      if (s != null && s.app().healthChecks() > 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private boolean singleCheck(MarathonEvent ev) {
