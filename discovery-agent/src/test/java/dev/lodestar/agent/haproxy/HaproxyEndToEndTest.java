@@ -106,9 +106,23 @@ class HaproxyEndToEndTest {
     }
   }
 
-  private void publish() {
+  /** Publishes the apps' new state, with the events Marathon sends for the change. */
+  private void publish(String... events) {
     marathon.set(apps.document());
-    marathon.emit("status_update_event", "{\"eventType\":\"status_update_event\"}");
+    for (String event : events) {
+      String type = event.replaceAll(".*\"eventType\":\"([a-z_]+)\".*", "$1");
+      marathon.emit(type, event);
+    }
+  }
+
+  private static String taskStatus(String appId, String taskId, String status, int port) {
+    return "{\"eventType\":\"status_update_event\",\"appId\":\"" + appId + "\",\"taskId\":\""
+        + taskId + "\",\"taskStatus\":\"" + status + "\",\"host\":\"127.0.0.1\",\"ports\":["
+        + port + "]}";
+  }
+
+  private static String appChanged(String appId) {
+    return "{\"eventType\":\"api_post_event\",\"appDefinition\":{\"id\":\"" + appId + "\"}}";
   }
 
   @Test
@@ -172,7 +186,7 @@ class HaproxyEndToEndTest {
     // Marathon reports the task killed; its process still answers, so only the bridge can stop it.
     apps.state("/kill", "kill.2", "TASK_KILLED");
     int installs = bridge.watcher.installs();
-    publish();
+    publish(taskStatus("/kill", "kill.2", "TASK_KILLED", kill2.port()));
     assertTrue(Loopback.await(30, () -> bridge.watcher.installs() > installs
         && !read(bridge.config).contains("kill.2")), "the killed task is still in the config");
     // The reload has been applied; the old worker may still take a last connection or two while
@@ -195,7 +209,7 @@ class HaproxyEndToEndTest {
     int rejects = bridge.watcher.rejects();
     // A certificate path that passes the label check but not HAProxy's: the file is missing.
     apps.label("/secure", "HAPROXY_0_SSL_CERT", dir.resolve("missing.pem").toString());
-    publish();
+    publish(appChanged("/secure"));
     assertTrue(Loopback.await(30, () -> bridge.watcher.rejects() > rejects),
         "haproxy -c did not reject the config");
     assertEquals(installed, Files.readString(bridge.config), "the rejected config was written");
@@ -206,7 +220,7 @@ class HaproxyEndToEndTest {
     int installs = bridge.watcher.installs();
     apps.label("/secure", "HAPROXY_0_SSL_CERT", cert.pem().toString());
     apps.task("/alpha", "alpha.2", alpha.port());
-    publish();
+    publish(appChanged("/secure"), taskStatus("/alpha", "alpha.2", "TASK_RUNNING", alpha.port()));
     assertTrue(Loopback.await(30, () -> bridge.watcher.installs() > installs));
   }
 }

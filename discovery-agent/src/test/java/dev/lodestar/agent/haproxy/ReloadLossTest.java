@@ -86,7 +86,14 @@ class ReloadLossTest {
       for (int change = 1; change <= 20; change++) {
         int before = bridge.watcher.installs();
         marathon.set(cluster(apps, port, backends, change));
-        marathon.emit("status_update_event", "{\"eventType\":\"status_update_event\"}");
+        // The status updates Marathon sends for the change: every task is new (Marathon never
+        // reuses a task id), started before the old ones are killed, as a rolling restart does.
+        for (int b : SETS[change % SETS.length]) {
+          marathon.emit("status_update_event", status(b, change, "TASK_RUNNING", backends));
+        }
+        for (int b : SETS[(change - 1) % SETS.length]) {
+          marathon.emit("status_update_event", status(b, change - 1, "TASK_KILLED", backends));
+        }
         assertTrue(Loopback.await(30, () -> bridge.watcher.installs() > before),
             "change " + change + " was not applied");
       }
@@ -126,12 +133,20 @@ class ReloadLossTest {
   }
 
   /** Change {@code n}: the tasks cycle through b1+b2, b1+b2+b3, b2+b3, b3+b1, never empty. */
+  /** The backends running after each change, in turn. */
+  private static final int[][] SETS = {{0, 1}, {0, 1, 2}, {1, 2}, {2, 0}};
+
+  private static String status(int b, int change, String state, List<Loopback.Backend> backends) {
+    return "{\"eventType\":\"status_update_event\",\"appId\":\"/web\",\"taskId\":\"web." + b
+        + "." + change + "\",\"taskStatus\":\"" + state + "\",\"host\":\"127.0.0.1\","
+        + "\"ports\":[" + backends.get(b).port() + "]}";
+  }
+
   private static com.fasterxml.jackson.databind.JsonNode cluster(Apps apps, int port,
       List<Loopback.Backend> backends, int n) {
     apps.app("/web", port, "HAPROXY_0_MODE", "http");
-    int[][] sets = {{0, 1}, {0, 1, 2}, {1, 2}, {2, 0}};
-    for (int b : sets[n % sets.length]) {
-      apps.task("/web", "web." + b, backends.get(b).port());
+    for (int b : SETS[n % SETS.length]) {
+      apps.task("/web", "web." + b + "." + n, backends.get(b).port());
     }
     return apps.document();
   }

@@ -79,8 +79,11 @@ class SharedStreamTest {
     volatile long lastAt;
 
     Client(String... urls) {
+      // As the README advises for a source on a local relay: re-reads after a reconnect are
+      // cheap there, so they need no long spread.
       source = MarathonSource.builder().urls(urls)
-          .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500)).build();
+          .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+          .reconnectResyncWindow(Duration.ofSeconds(1)).build();
     }
 
     void start() {
@@ -186,8 +189,10 @@ class SharedStreamTest {
     assertEquals(1, marathon.eventConnections(), relayed.toString());
     assertEquals(1, marathon.openStreams());
     assertEquals(1, marathon.requestCount("/v2/apps"), relayed.toString());
-    assertEquals(2 * ROUNDS, marathon.requestCount("/v2/apps/web"), relayed.toString());
-    assertEquals(2 + 2 * ROUNDS, relayed.size(), relayed.toString());
+    // At most one read per change: the mirror coalesces a read that a later event overtakes.
+    int reads = marathon.requestCount("/v2/apps/web");
+    assertTrue(reads >= 1 && reads <= 2 * ROUNDS, relayed.toString());
+    assertEquals(2 + reads, relayed.size(), relayed.toString());
 
     // The same scenario with twenty sources on Marathon itself.
     clients.forEach(c -> c.source.close());

@@ -73,7 +73,8 @@ import javax.net.ssl.SSLContext;
  * each app is polled at {@link Builder#pollInterval(Duration)} (jittered) instead. A stream that
  * drops is reconnected after a random delay within {@link Builder#reconnectSpread(Duration)},
  * then with jittered exponential backoff; after it reconnects, every app is re-read once at a
- * random moment within one resync interval, so a fleet reconnecting after a leader failover does
+ * random moment within {@link Builder#reconnectResyncWindow(Duration)} (default 10 min), so a
+ * fleet reconnecting after a leader failover does
  * not hit the new leader at once.
  *
  * <p><b>Several URLs.</b> Connect errors, timeouts and 5xx answers (502 and 503 mean "no leader")
@@ -274,6 +275,11 @@ public final class MarathonSource implements ServiceSource {
     public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(20);
     /** Default window over which the first reconnect after a dropped stream is spread: 30 s. */
     public static final Duration DEFAULT_RECONNECT_SPREAD = Duration.ofSeconds(30);
+    /**
+     * Default window for the re-reads after a stream reconnect: 10 min, so that 1,000 clients
+     * watching 10 apps each that reconnect to a new leader together cost it about 17 reads/s.
+     */
+    public static final Duration DEFAULT_RECONNECT_RESYNC_WINDOW = Duration.ofMinutes(10);
     /** Default event-stream idle timeout: 30 s (Marathon sends a heartbeat every 10 s). */
     public static final Duration DEFAULT_EVENT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** Default first reconnect delay: 1 s, growing 1.5x per failure with 50% jitter. */
@@ -300,6 +306,7 @@ public final class MarathonSource implements ServiceSource {
     Duration reconnectInitial = DEFAULT_RECONNECT_INITIAL;
     Duration reconnectMax = DEFAULT_RECONNECT_MAX;
     Duration reconnectSpread = DEFAULT_RECONNECT_SPREAD;
+    Duration reconnectResyncWindow = DEFAULT_RECONNECT_RESYNC_WINDOW;
     int portIndex;
     String portName;
     int fallbackPort;
@@ -411,7 +418,7 @@ public final class MarathonSource implements ServiceSource {
      * While the event stream is up, every watched app is still re-read this often, jittered
      * ±50% (default 20 min), to heal a missed or reordered event (the stream's reconnects heal
      * most of those sooner: every reconnect re-reads every app);
-     * after a stream reconnect, every app is re-read once at a random moment within this interval.
+     * after a stream reconnect, every app is re-read once within {@link #reconnectResyncWindow}.
      *
      * @throws IllegalArgumentException if not positive
      */
@@ -434,6 +441,21 @@ public final class MarathonSource implements ServiceSource {
         throw new IllegalArgumentException("reconnectSpread must not be negative, was " + spread);
       }
       this.reconnectSpread = spread;
+      return this;
+    }
+
+    /**
+     * After the event stream reconnects, events may have been missed, so every watched app is
+     * re-read once at a random moment within this window (default 10 min; never later than the
+     * {@link #resyncInterval resync interval}). The spread keeps a fleet that reconnects to a new
+     * leader together from reading every app at once; until its re-read, an app is served as
+     * last known. Lower it for a small fleet, or for a source that reads a local relay (for
+     * example 5 s), where re-reads are cheap.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder reconnectResyncWindow(Duration window) {
+      this.reconnectResyncWindow = Checks.positive(window, "reconnectResyncWindow");
       return this;
     }
 
@@ -561,6 +583,7 @@ public final class MarathonSource implements ServiceSource {
       b.httpClient = httpClient;
       b.resyncInterval = resyncInterval;
       b.reconnectSpread = reconnectSpread;
+      b.reconnectResyncWindow = reconnectResyncWindow;
       b.connectTimeout = connectTimeout;
       b.requestTimeout = requestTimeout;
       b.pollInterval = pollInterval;

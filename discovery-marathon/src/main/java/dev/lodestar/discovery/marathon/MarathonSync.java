@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * payload; an event whose payload is not enough asks for a confirming read, coalesced per app
  * and delayed by a random 1-10 s. With the stream down or disabled, the timer polls at the poll
  * interval (jittered). After the stream reconnects, every app is re-read once at a random time
- * within one resync interval. Port lookups keep an index from the lean app list ({@code /v2/apps}
+ * within the reconnect resync window. Port lookups keep an index from the lean app list ({@code /v2/apps}
  * without tasks), re-listed at the resync interval and after deployments.
  *
  * <p>Thread safety: everything except the constructor runs on the serial executor; public
@@ -443,7 +443,8 @@ final class MarathonSync implements EventFeed.Handler {
         return;
       }
       streamUp = true;
-      long window = config.resyncInterval.toMillis();
+      long window = Math.min(config.resyncInterval.toMillis(),
+          config.reconnectResyncWindow.toMillis());
       for (Map.Entry<String, Timer> e : List.copyOf(timers.entrySet())) {
         if (e.getValue().inFlight) {
           continue;
