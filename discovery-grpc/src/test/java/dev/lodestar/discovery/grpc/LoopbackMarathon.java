@@ -25,7 +25,10 @@ final class LoopbackMarathon implements AutoCloseable {
     return server.url().substring("http://".length());
   }
 
-  /** Sets an app's tasks (one per port on 127.0.0.1) and announces it on the event stream. */
+  /**
+   * Sets an app's tasks (one per port on 127.0.0.1) and announces the last one on the event
+   * stream: its status update, then its first (passing) health result.
+   */
   synchronized void setTasks(String appId, List<Integer> ports) {
     server.putApp(appId, appJson(appId, ports));
     server.event("status_update_event", "{\"eventType\":\"status_update_event\",\"appId\":\""
@@ -34,6 +37,13 @@ final class LoopbackMarathon implements AutoCloseable {
         + (ports.isEmpty() ? "" : ports.get(ports.size() - 1))
         + "],\"slaveId\":\"agent-1\",\"version\":\"2026-12-01T00:00:00.000Z\","
         + "\"timestamp\":\"2026-12-01T00:00:00.000Z\"}");
+    if (!ports.isEmpty()) {
+      // Its TCP check passes: Marathon announces the first result.
+      server.event("health_status_changed_event", "{\"eventType\":\"health_status_changed_event\","
+          + "\"appId\":\"" + appId + "\",\"taskId\":\"" + taskId(appId, ports.size() - 1)
+          + "\",\"instanceId\":\"" + taskId(appId, ports.size() - 1) + "\",\"alive\":true,"
+          + "\"version\":\"2026-12-01T00:00:00.000Z\",\"timestamp\":\"2026-12-01T00:00:00.000Z\"}");
+    }
   }
 
   private static String taskId(String appId, int i) {

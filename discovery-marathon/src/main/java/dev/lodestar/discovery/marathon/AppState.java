@@ -104,6 +104,16 @@ final class AppState {
     return changed;
   }
 
+  /** Whether {@code ev}'s task or instance id designates a task this app has (read or added). */
+  boolean hasTask(MarathonEvent ev) {
+    for (MarathonTask t : effective().tasks()) {
+      if (matches(t.id(), ev)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private boolean known(String taskId) {
     for (MarathonTask t : app.tasks()) {
       if (t.id().equals(taskId)) {

@@ -351,8 +351,10 @@ final class WatchModel {
         }
         if (Boolean.FALSE.equals(ev.healthy()) || ev.type().equals("instance_health_changed_event")
             || singleCheck(ev)) {
-          apply(ev, null, ev.healthy(), null, seq);
-          return EventEffect.NONE;
+          // Events are not ordered: a result for a task not known yet (its status update comes
+          // later, or was missed) asks for a read, else the task would wait for the resync.
+          return apply(ev, null, ev.healthy(), null, seq) || knowsTask(ev) ? EventEffect.NONE
+              : confirmTracked(ev);
         }
         // One check of several passed: only a read knows whether all pass now.
         return confirmTracked(ev);
@@ -377,6 +379,16 @@ final class WatchModel {
       default:
         return EventEffect.NONE;
     }
+  }
+
+  private boolean knowsTask(MarathonEvent ev) {
+    for (String appId : ev.appIds()) {
+      AppState s = apps.get(appId);
+      if (s != null && s.hasTask(ev)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String firstApp(MarathonEvent ev) {

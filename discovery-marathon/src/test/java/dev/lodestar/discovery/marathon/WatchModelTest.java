@@ -135,6 +135,23 @@ class WatchModelTest {
   }
 
   @Test
+  void aHealthResultForATaskNotKnownYetAsksForOneRead() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
+    model.watchApp("/nginx-blue", ServiceKey.of("/nginx-blue"));
+    // Events are not ordered: the new task's first health result before its status update.
+    WatchModel.EventEffect early = model.onEvent(event("{\"eventType\":"
+        + "\"health_status_changed_event\",\"appId\":\"/nginx-blue\",\"taskId\":"
+        + "\"nginx-blue.new\",\"alive\":true}"), 1);
+    assertEquals(Set.of("/nginx-blue"), early.confirm());
+    // A result for a known task is applied from the payload.
+    WatchModel.EventEffect known = model.onEvent(event("{\"eventType\":"
+        + "\"health_status_changed_event\",\"appId\":\"/nginx-blue\",\"taskId\":"
+        + "\"nginx-blue.3a58a46a-c937-11e5-9836-026ee08d9f6f\",\"alive\":false}"), 2);
+    assertEquals(Set.of(), known.confirm());
+  }
+
+  @Test
   void eventsWithoutEnoughPayloadAskForOneConfirmingRead() throws IOException {
     Map<String, MarathonApp> zdd = apps(ZDD);
     model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
