@@ -145,8 +145,12 @@ public final class ProxyCommand implements Callable<Integer> {
     }
     mirror.start();
     // The proxy's own resolver reads Marathon through the relay: one upstream stream per host.
+    // The relay closes its streams on purpose once the mirror re-listed after its own (already
+    // spread) reconnect, and reads from it cost Marathon nothing: no long spreads here.
     String relayUrl = "http://" + (isWildcard(bind) ? "127.0.0.1" : bind) + ":" + boundAdmin;
-    MarathonSource.Builder source = MarathonSource.builder().url(relayUrl);
+    MarathonSource.Builder source = MarathonSource.builder().url(relayUrl)
+        .reconnectSpread(Duration.ofSeconds(1))
+        .reconnectResyncWindow(Duration.ofSeconds(5));
     label.forEach(source::labelFilter);
     ServiceResolver resolver = ServiceResolver.builder()
         .source(source.build())

@@ -79,10 +79,12 @@ class SharedStreamTest {
     volatile long lastAt;
 
     Client(String... urls) {
-      // As the README advises for a source on a local relay: re-reads after a reconnect are
-      // cheap there, so they need no long spread.
+      // As the README advises for a source on a local relay: the relay closes its streams on
+      // purpose after the agent re-listed (the agent's own reconnect was already spread), and
+      // re-reads from it are cheap, so neither the reconnect nor the re-reads need a long spread.
       source = MarathonSource.builder().urls(urls)
           .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+          .reconnectSpread(Duration.ofSeconds(1))
           .reconnectResyncWindow(Duration.ofSeconds(1)).build();
     }
 
