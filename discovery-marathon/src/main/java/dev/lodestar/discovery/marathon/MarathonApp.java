@@ -13,6 +13,8 @@ import java.util.Map;
  * @param healthChecks how many health checks the app defines
  * @param tasks the embedded tasks; {@code null} when the document carried no {@code tasks} field
  * @param instances the app's target instance count ({@code instances}), 0 when absent
+ * @param lastScalingAt {@code versionInfo.lastScalingAt} as Marathon wrote it (ISO-8601), or
+ *     {@code ""} when absent
  */
 record MarathonApp(
     String id,
@@ -21,11 +23,13 @@ record MarathonApp(
     List<PortSlot> slots,
     int healthChecks,
     List<MarathonTask> tasks,
-    int instances) {
+    int instances,
+    String lastScalingAt) {
 
   /** Returns a copy with other tasks. */
   MarathonApp withTasks(List<MarathonTask> newTasks) {
-    return new MarathonApp(id, labels, mode, slots, healthChecks, newTasks, instances);
+    return new MarathonApp(id, labels, mode, slots, healthChecks, newTasks, instances,
+        lastScalingAt);
   }
 
   /**

@@ -189,13 +189,16 @@ public final class MarathonHealthPolicy {
     private Builder() {}
 
     /**
-     * Whether to mark draining the old-colour tasks of a marathon-lb blue/green deployment: apps
-     * sharing {@code HAPROXY_DEPLOYMENT_GROUP}; the older by {@code
-     * HAPROXY_DEPLOYMENT_STARTED_AT} has {@code min(#old tasks, healthy new, max(0, healthy new +
-     * old instances - target))} tasks drained, the first by task id, with {@code target} the new
-     * app's {@code HAPROXY_DEPLOYMENT_TARGET_INSTANCES} when it sets {@code
-     * HAPROXY_DEPLOYMENT_NEW_INSTANCES}, else 1. Computed whenever the source reads the full app
-     * list (periodic resync, service-port lookups).
+     * Whether to mark draining the old-colour tasks of a marathon-lb blue/green deployment (apps
+     * sharing {@code HAPROXY_DEPLOYMENT_GROUP}), with marathon-lb's rules: the older by {@code
+     * HAPROXY_DEPLOYMENT_STARTED_AT} is the old colour, swapped by {@code
+     * versionInfo.lastScalingAt} when the new one sets {@code HAPROXY_DEPLOYMENT_NEW_INSTANCES};
+     * {@code min(#old tasks, healthy new, max(0, healthy new + old instances - target))} old tasks
+     * drain, the first by task id, where a new task is healthy when any result is alive and
+     * {@code target} is the new app's {@code HAPROXY_DEPLOYMENT_TARGET_INSTANCES} (1 without
+     * {@code HAPROXY_DEPLOYMENT_NEW_INSTANCES}). The source reads both colours together whichever
+     * way it reads (app read, event, list), so an app id and its service ports agree on the
+     * drain state. Default true.
      */
     public Builder honourZddDraining(boolean honour) {
       this.honourZddDraining = honour;

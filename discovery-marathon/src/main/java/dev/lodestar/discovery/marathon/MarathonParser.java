@@ -118,6 +118,7 @@ final class MarathonParser {
     List<PortSlot> mappings;
     int healthChecks;
     int instances;
+    String lastScalingAt = "";
     List<MarathonTask> tasks;
 
     AppFields(Map<String, String> strings) {
@@ -134,6 +135,22 @@ final class MarathonParser {
           break;
         case "instances":
           instances = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
+          break;
+        case "versionInfo":
+          // Only lastScalingAt: ZddDrain orders a blue/green pair by it, as marathon-lb does.
+          if (t == JsonToken.START_OBJECT) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String f = p.currentName();
+              JsonToken v = p.nextToken();
+              if (f.equals("lastScalingAt") && v == JsonToken.VALUE_STRING) {
+                lastScalingAt = p.getText();
+              } else {
+                p.skipChildren();
+              }
+            }
+          } else {
+            p.skipChildren();
+          }
           break;
         case "ipAddress":
           if (t == JsonToken.START_OBJECT) {
@@ -296,7 +313,7 @@ final class MarathonParser {
           }
       }
       return new MarathonApp(id == null ? "" : id, labels, mode, List.copyOf(slots), healthChecks,
-          tasks, instances);
+          tasks, instances, lastScalingAt);
     }
   }
 

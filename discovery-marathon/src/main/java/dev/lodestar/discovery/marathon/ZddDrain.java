@@ -9,12 +9,25 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * marathon-lb's zero-downtime-deployment draining: apps that share a {@code
- * HAPROXY_DEPLOYMENT_GROUP} label are the old and new colour of one service; the older one (by
- * {@code HAPROXY_DEPLOYMENT_STARTED_AT}) has {@code min(#old tasks, healthy new, max(0, healthy
- * new + old.instances - target))} of its tasks, the first by task id, marked draining, where
- * {@code target} is the new app's {@code HAPROXY_DEPLOYMENT_TARGET_INSTANCES} when it also has
- * {@code HAPROXY_DEPLOYMENT_NEW_INSTANCES}, else 1. A draining task is not routed.
+ * marathon-lb's zero-downtime-deployment draining ({@code get_apps} in marathon_lb.py), rule for
+ * rule: apps that share a {@code HAPROXY_DEPLOYMENT_GROUP} label are the old and new colour of one
+ * service. The old one is the earlier by {@code HAPROXY_DEPLOYMENT_STARTED_AT} (a missing label
+ * sorts first; on a tie the app listed first is the new one). When the new app carries {@code
+ * HAPROXY_DEPLOYMENT_NEW_INSTANCES}, the two are swapped if the old one scaled later ({@code
+ * versionInfo.lastScalingAt}: zdd.py scales the old colour down last, so a rollback shows here)
+ * and {@code target} is the (post-swap) new app's {@code HAPROXY_DEPLOYMENT_TARGET_INSTANCES};
+ * otherwise {@code target} is 1. The old app then has {@code min(#old tasks, healthy new,
+ * max(0, healthy new + old.instances - target))} of its tasks, the first by task id, draining. A
+ * new task is healthy when any of its health-check results is alive (tasks without results are
+ * not); an app without health checks counts its {@code instances}. A draining task is not
+ * routed.
+ *
+ * <p>Where this differs from marathon-lb, and why: a group of more than two apps is left alone
+ * (marathon-lb folds them pairwise in list order, so its answer depends on the order Marathon
+ * lists them in, which a per-app read cannot reproduce); the health checks counted are the new
+ * app's (marathon-lb looks at whichever app of the pair came second in the list, again an order
+ * artefact); dates compare as ISO-8601 text, which orders Marathon's fixed-format timestamps
+ * correctly; an unparsable or missing target counts as 1 (marathon-lb fails the whole reload).
  *
  * <p>Thread safety: stateless.
  */
@@ -40,12 +53,20 @@ final class ZddDrain {
       if (members.size() != 2) {
         continue; // marathon-lb merges pairs; anything else is not a deployment in progress
       }
-      MarathonApp a = members.get(0);
-      MarathonApp b = members.get(1);
-      boolean aOlder = startedAt(a).compareTo(startedAt(b)) < 0;
-      MarathonApp old = aOlder ? a : b;
-      MarathonApp fresh = aOlder ? b : a;
-      int target = fresh.labels().containsKey(NEW_INSTANCES) ? intLabel(fresh, TARGET, 1) : 1;
+      MarathonApp prev = members.get(0);
+      MarathonApp cur = members.get(1);
+      boolean prevOlder = startedAt(prev).compareTo(startedAt(cur)) < 0;
+      MarathonApp old = prevOlder ? prev : cur;
+      MarathonApp fresh = prevOlder ? cur : prev;
+      int target = 1;
+      if (fresh.labels().containsKey(NEW_INSTANCES)) {
+        if (old.lastScalingAt().compareTo(fresh.lastScalingAt()) > 0) {
+          MarathonApp swap = old;
+          old = fresh;
+          fresh = swap;
+        }
+        target = intLabel(fresh, TARGET, 1);
+      }
       int healthyNew = healthy(fresh);
       List<MarathonTask> oldTasks = new ArrayList<>(old.tasks() == null ? List.of() : old.tasks());
       oldTasks.sort((x, y) -> String.valueOf(x.id()).compareTo(String.valueOf(y.id())));
@@ -74,14 +95,14 @@ final class ZddDrain {
     }
   }
 
-  /** Tasks of the new app whose results are all alive, or its instance count without checks. */
+  /** Tasks of the new app with an alive result, or its instance count without checks. */
   private static int healthy(MarathonApp app) {
     if (app.healthChecks() == 0) {
       return app.instances();
     }
     int n = 0;
     for (MarathonTask t : app.tasks() == null ? List.<MarathonTask>of() : app.tasks()) {
-      if (t.healthResults() > 0 && t.aliveResults() == t.healthResults()) {
+      if (t.aliveResults() > 0) {
         n++;
       }
     }

@@ -23,7 +23,7 @@ class MarathonParserTest {
 
   /** The app a task list belongs to when no app definition came with it. */
   private static MarathonApp bare(String id, List<MarathonTask> tasks) {
-    return new MarathonApp(id, Map.of(), NetworkMode.HOST, List.of(), 0, tasks, tasks.size());
+    return new MarathonApp(id, Map.of(), NetworkMode.HOST, List.of(), 0, tasks, tasks.size(), "");
   }
 
   @Test
