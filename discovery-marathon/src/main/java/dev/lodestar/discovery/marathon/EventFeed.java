@@ -4,7 +4,6 @@ import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.internal.DaemonThreads;
 import io.github.resilience4j.core.IntervalFunction;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -57,8 +56,7 @@ final class EventFeed {
   private final Handler handler;
   private volatile boolean closed;
   private Thread thread; // guarded by this
-  private volatile InputStream current;
-  private volatile long lastActivityNanos;
+  private volatile ActivityInputStream current;
 
   EventFeed(String name, MarathonHttp http, Duration idleTimeout, int maxEventBytes,
       IntervalFunction backoff, Duration spread, Handler handler) {
@@ -83,8 +81,8 @@ final class EventFeed {
 
   /** Cuts a connected stream that has been silent (no heartbeat either) past the idle timeout. */
   void checkIdle() {
-    InputStream in = current;
-    if (in != null && System.nanoTime() - lastActivityNanos > idleTimeout.toNanos()) {
+    ActivityInputStream in = current;
+    if (in != null && in.nanosSinceLastByte() > idleTimeout.toNanos()) {
       LOG.log(Level.WARNING, "{0}: event stream silent for more than {1}; reconnecting", name,
           idleTimeout);
       closeQuietly(in);
@@ -186,8 +184,8 @@ final class EventFeed {
 
   private void read(java.net.http.HttpResponse<InputStream> response) throws IOException {
     InputStream body = response.body();
-    lastActivityNanos = System.nanoTime();
-    current = body;
+    ActivityInputStream activity = new ActivityInputStream(body);
+    current = activity;
     try {
       if (closed) {
         return;
@@ -196,7 +194,7 @@ final class EventFeed {
       LOG.log(Level.INFO, "{0}: event stream connected to {1}://{2}", name, at.getScheme(),
           at.getRawAuthority());
       handler.connected(at);
-      try (InputStream in = new BufferedInputStream(new ActivityStream(body), 8192)) {
+      try (InputStream in = new BufferedInputStream(activity, 8192)) {
         SseReader reader = new SseReader(in, maxEventBytes);
         SseReader.Event e;
         while (!closed && (e = reader.next()) != null) {
@@ -214,27 +212,6 @@ final class EventFeed {
     } finally {
       current = null;
       closeQuietly(body);
-    }
-  }
-
-  /** Records when bytes (heartbeats included) last arrived. */
-  private final class ActivityStream extends FilterInputStream {
-    ActivityStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      lastActivityNanos = System.nanoTime();
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buf, int off, int len) throws IOException {
-      int n = super.read(buf, off, len);
-      lastActivityNanos = System.nanoTime();
-      return n;
     }
   }
 

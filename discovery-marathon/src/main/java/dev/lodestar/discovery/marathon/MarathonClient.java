@@ -3,13 +3,11 @@ package dev.lodestar.discovery.marathon;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.internal.Checks;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -50,15 +48,9 @@ public final class MarathonClient {
   private final int maxEventBytes;
 
   private MarathonClient(Builder b) {
-    HttpClient.Builder hb = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(b.connectTimeout);
-    if (b.sslContext != null) {
-      hb.sslContext(b.sslContext);
-    }
     this.maxEventBytes = (int) Math.min(Integer.MAX_VALUE, b.maxResponseBytes);
-    this.http = new MarathonHttp(b.urls, hb.build(), b.authorization, b.requestTimeout,
+    this.http = new MarathonHttp(b.urls,
+        MarathonHttp.newClient(b.connectTimeout, b.sslContext), b.authorization, b.requestTimeout,
         b.maxResponseBytes);
   }
 
@@ -199,14 +191,14 @@ public final class MarathonClient {
   public static final class EventStream implements AutoCloseable {
     private final URI uri;
     private final InputStream raw;
+    private final ActivityInputStream activity;
     private final SseReader reader;
-    private volatile long lastByte = System.nanoTime();
 
     private EventStream(HttpResponse<InputStream> response, int maxEventBytes) {
       this.uri = response.uri();
       this.raw = response.body();
-      this.reader = new SseReader(new BufferedInputStream(new Activity(raw), 8192),
-          maxEventBytes);
+      this.activity = new ActivityInputStream(raw);
+      this.reader = new SseReader(new BufferedInputStream(activity, 8192), maxEventBytes);
     }
 
     /** The URL that accepted the stream. */
@@ -236,33 +228,13 @@ public final class MarathonClient {
 
     /** Nanoseconds since bytes (heartbeats included) last arrived. */
     public long nanosSinceLastByte() {
-      return System.nanoTime() - lastByte;
+      return activity.nanosSinceLastByte();
     }
 
     /** Closes the connection. Idempotent. */
     @Override
     public void close() {
       closeQuietly(raw);
-    }
-
-    private final class Activity extends FilterInputStream {
-      Activity(InputStream in) {
-        super(in);
-      }
-
-      @Override
-      public int read() throws IOException {
-        int b = super.read();
-        lastByte = System.nanoTime();
-        return b;
-      }
-
-      @Override
-      public int read(byte[] buf, int off, int len) throws IOException {
-        int n = super.read(buf, off, len);
-        lastByte = System.nanoTime();
-        return n;
-      }
     }
   }
 
@@ -334,11 +306,7 @@ public final class MarathonClient {
 
     /** Bodies and single events larger than this after decompression fail (default 256 MiB). */
     public Builder maxResponseBytes(long bytes) {
-      if (bytes < 1024 || bytes > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException("maxResponseBytes must be in 1 KiB..2 GiB, was "
-            + bytes);
-      }
-      this.maxResponseBytes = bytes;
+      this.maxResponseBytes = MarathonHttp.checkMaxResponseBytes(bytes);
       return this;
     }
 

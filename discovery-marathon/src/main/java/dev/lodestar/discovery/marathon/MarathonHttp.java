@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
+import javax.net.ssl.SSLContext;
 
 /**
  * GETs from a list of Marathon URLs with failover: connect errors, timeouts and 5xx answers (502
@@ -49,6 +50,31 @@ final class MarathonHttp {
     this.requestTimeout = requestTimeout;
     this.maxBytes = maxBytes;
     this.failover = new Failover(this.urls.size(), 1);
+  }
+
+  /**
+   * The client every Marathon reader builds when none is shared: HTTP/1.1 (Marathon's event
+   * stream is plain chunked HTTP/1.1), redirects not followed (a standby's redirect to the leader
+   * is handled per request, with the credentials checked against the target).
+   */
+  static HttpClient newClient(Duration connectTimeout, SSLContext sslContext) {
+    HttpClient.Builder b = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(connectTimeout);
+    if (sslContext != null) {
+      b.sslContext(sslContext);
+    }
+    return b.build();
+  }
+
+  /** The bound on {@code maxResponseBytes} of every builder: 1 KiB to 2 GiB. */
+  static long checkMaxResponseBytes(long bytes) {
+    if (bytes < 1024 || bytes > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("maxResponseBytes must be in 1 KiB..2 GiB, was "
+          + bytes);
+    }
+    return bytes;
   }
 
   /**

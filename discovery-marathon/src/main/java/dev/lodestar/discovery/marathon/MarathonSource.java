@@ -119,17 +119,8 @@ public final class MarathonSource implements ServiceSource {
   private MarathonSource(Builder b) {
     this.config = b;
     this.name = "marathon" + b.urls;
-    HttpClient client = b.httpClient;
-    if (client == null) {
-      HttpClient.Builder hb = HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .connectTimeout(b.connectTimeout);
-      if (b.sslContext != null) {
-        hb.sslContext(b.sslContext);
-      }
-      client = hb.build();
-    }
+    HttpClient client = b.httpClient != null ? b.httpClient
+        : MarathonHttp.newClient(b.connectTimeout, b.sslContext);
     MarathonHttp http = new MarathonHttp(b.urls, client, b.authorization, b.requestTimeout,
         b.maxResponseBytes);
     InstanceMapper mapper = new InstanceMapper(b.healthPolicy, b.portIndex, b.portName,
@@ -555,11 +546,7 @@ public final class MarathonSource implements ServiceSource {
      * stream in, never buffered whole.
      */
     public Builder maxResponseBytes(long bytes) {
-      if (bytes < 1024 || bytes > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException("maxResponseBytes must be in 1 KiB..2 GiB, was "
-            + bytes);
-      }
-      this.maxResponseBytes = bytes;
+      this.maxResponseBytes = MarathonHttp.checkMaxResponseBytes(bytes);
       return this;
     }
 
