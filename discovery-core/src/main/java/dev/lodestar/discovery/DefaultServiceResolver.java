@@ -38,6 +38,10 @@ import java.util.function.LongSupplier;
  * the same holders owns their lifecycle (idle expiry, maximum staleness, removal). First loads
  * are coalesced in {@link #loading} so that failed loads never enter the cache (Caffeine would
  * log each one as a warning, and an unknown service is not worth a warning).
+ *
+ * <p>Length (~620 lines): it implements {@link ServiceResolver}'s whole surface (pick, select,
+ * call, watch, status) over one cache; per-service state is {@link ServiceHolder}'s and
+ * ejection {@code OutlierDetector}'s, so what stays here is the cache and its refresh schedule.
  */
 final class DefaultServiceResolver implements ServiceResolver {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());

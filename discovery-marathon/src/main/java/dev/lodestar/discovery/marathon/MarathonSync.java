@@ -35,11 +35,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * payload; an event whose payload is not enough asks for a confirming read, coalesced per app
  * and delayed by a random 1-10 s. With the stream down or disabled, the timer polls at the poll
  * interval (jittered). After the stream reconnects, every app is re-read once at a random time
- * within the reconnect resync window. Port lookups keep an index from the lean app list ({@code /v2/apps}
- * without tasks), re-listed at the resync interval and after deployments.
+ * within the reconnect resync window. Port lookups keep an index from the lean app list
+ * ({@code /v2/apps} without tasks), re-listed at the resync interval and after deployments.
  *
  * <p>Thread safety: everything except the constructor runs on the serial executor; public
  * entry points hop onto it.
+ *
+ * <p>Length (~620 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
+ * the reads and the event dispatch share the serial-confined timer table, so they stay in one
+ * class; the state they feed is {@link WatchModel}'s, the HTTP {@link MarathonHttp}'s.
  */
 final class MarathonSync implements EventFeed.Handler {
   // One logger for everything a source does.
