@@ -8,9 +8,17 @@ import java.time.Duration;
 final class Clients {
   private Clients() {}
 
+  /** A source on both URLs; {@code null} spreads and windows keep the builder's defaults. */
   static MarathonSource source(String leader, String standby, HttpClient shared,
-      Duration resync) {
-    return MarathonSource.builder().urls(leader, standby).httpClient(shared)
-        .resyncInterval(resync).build();
+      Duration resync, Duration reconnectSpread, Duration reconnectWindow) {
+    MarathonSource.Builder b = MarathonSource.builder().urls(leader, standby).httpClient(shared)
+        .resyncInterval(resync);
+    if (reconnectSpread != null) {
+      b.reconnectSpread(reconnectSpread);
+    }
+    if (reconnectWindow != null) {
+      b.reconnectResyncWindow(reconnectWindow);
+    }
+    return b.build();
   }
 }

@@ -20,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
 
 /**
  * What a fleet of client JVMs costs Marathon: a {@link CountingFakeMarathon} with {@code apps}
@@ -40,9 +43,15 @@ import java.util.concurrent.ScheduledExecutorService;
  * </ul>
  *
  * <pre>
- * java -Xss256k -cp benchmarks/target/benchmarks.jar \
- *     dev.lodestar.benchmarks.marathon.MarathonScaleSimulation --apps 10000 --clients 1000
+ * java -Xss256k -Djava.awt.headless=true -cp benchmarks/target/benchmarks.jar \
+ *     dev.lodestar.benchmarks.marathon.MarathonScaleSimulation --apps 10000 --clients 1000 \
+ *     --csv docs/marathon-failover.csv --png docs/marathon-failover.png
  * </pre>
+ *
+ * <p>Other options: {@code --seconds} (steady and events windows, default 60), {@code
+ * --failover-seconds} (default 120), {@code --resync-seconds}, {@code
+ * --reconnect-spread-seconds} and {@code --reconnect-window-seconds} (the source's settings;
+ * default: the builder's defaults).
  *
  * <p>Prints one markdown row per scenario. Not thread-safe; a program.
  */
@@ -55,7 +64,10 @@ public final class MarathonScaleSimulation {
   private int seconds = 60;
   private int failoverSeconds = 120;
   private Duration resync = MarathonSource.Builder.DEFAULT_RESYNC_INTERVAL;
+  private Duration reconnectSpread;
+  private Duration reconnectWindow;
   private String csv;
+  private String png;
   private final List<String> rows = new ArrayList<>();
 
   public static void main(String[] args) throws Exception {
@@ -68,7 +80,12 @@ public final class MarathonScaleSimulation {
         case "--seconds" -> sim.seconds = Integer.parseInt(v);
         case "--failover-seconds" -> sim.failoverSeconds = Integer.parseInt(v);
         case "--resync-seconds" -> sim.resync = Duration.ofSeconds(Long.parseLong(v));
+        case "--reconnect-spread-seconds" ->
+            sim.reconnectSpread = Duration.ofSeconds(Long.parseLong(v));
+        case "--reconnect-window-seconds" ->
+            sim.reconnectWindow = Duration.ofSeconds(Long.parseLong(v));
         case "--csv" -> sim.csv = v;
+        case "--png" -> sim.png = v;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -77,8 +94,10 @@ public final class MarathonScaleSimulation {
   }
 
   private void run(PrintStream out) throws Exception {
-    out.printf("fake Marathon: %d apps x 10 tasks; %d clients x %d apps; resync %s%n", apps,
-        clients, APPS_PER_CLIENT, resync);
+    out.printf("fake Marathon: %d apps x 10 tasks; %d clients x %d apps; resync %s;"
+        + " reconnect spread %s; reconnect resync window %s%n", apps, clients, APPS_PER_CLIENT,
+        resync, reconnectSpread == null ? "default" : reconnectSpread,
+        reconnectWindow == null ? "default" : reconnectWindow);
     try (CountingFakeMarathon fake = new CountingFakeMarathon(apps, 10)) {
       ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "sim-resolver-maintenance");
@@ -92,7 +111,8 @@ public final class MarathonScaleSimulation {
       Watchers watchers = new Watchers();
       int startSecond = fake.second();
       for (int c = 0; c < clients; c++) {
-        MarathonSource source = Clients.source(fake.url(0), fake.url(1), http, resync);
+        MarathonSource source = Clients.source(fake.url(0), fake.url(1), http, resync,
+            reconnectSpread, reconnectWindow);
         ServiceResolver resolver = ServiceResolver.builder().source(source).scheduler(scheduler)
             .build();
         resolvers.add(resolver);
@@ -108,7 +128,11 @@ public final class MarathonScaleSimulation {
 
       int from = fake.second();
       Thread.sleep(seconds * 1000L);
-      rows.add(row("steady", fake, from, fake.second(), ""));
+      int steadyTo = fake.second();
+      rows.add(row("steady", fake, from, steadyTo, ""));
+      // The safety resyncs go on during the events scenario: count reads net of them too.
+      double steadyReadsPerSecond = (sum(fake, Kind.APP, from, steadyTo)
+          + sum(fake, Kind.LABEL_LIST, from, steadyTo)) / (double) Math.max(1, steadyTo - from);
 
       from = fake.second();
       int events = 0;
@@ -126,9 +150,11 @@ public final class MarathonScaleSimulation {
       Thread.sleep(2000);
       int to = fake.second();
       long reads = sum(fake, Kind.APP, from, to) + sum(fake, Kind.LABEL_LIST, from, to);
-      double perWatcherPerEvent = reads / (double) (events * watchers.watchersPerApp(clients));
+      double watcherEvents = events * watchers.watchersPerApp(clients);
+      double net = Math.max(0, reads - steadyReadsPerSecond * (to - from));
       rows.add(row("events 1/s", fake, from, to, String.format(Locale.ROOT,
-          "%.3f reads per watching client per event; event->all watchers %s", perWatcherPerEvent,
+          "%.3f reads per watching client per event (%.3f net of the steady resyncs);"
+          + " event->all watchers %s", reads / watcherEvents, net / watcherEvents,
           watchers.latencies())));
 
       from = fake.second();
@@ -143,6 +169,8 @@ public final class MarathonScaleSimulation {
       to = from + failoverSeconds;
       long peak = 0;
       StringBuilder series = new StringBuilder("second,requests\n");
+      List<Integer> xs = new ArrayList<>();
+      List<Long> ys = new ArrayList<>();
       for (int s = from; s < to; s++) {
         long n = 0;
         for (Kind k : Kind.values()) {
@@ -150,9 +178,20 @@ public final class MarathonScaleSimulation {
         }
         peak = Math.max(peak, n);
         series.append(s - from).append(',').append(n).append('\n');
+        xs.add(s - from);
+        ys.add(n);
       }
       if (csv != null) {
         Files.writeString(Path.of(csv), series);
+      }
+      if (png != null) {
+        XYChart chart = new XYChartBuilder().width(900).height(420)
+            .title(String.format(Locale.ROOT, "Requests/s at Marathon after a leader failover:"
+                + " %,d clients x %d apps, %,d-app Marathon", clients, APPS_PER_CLIENT, apps))
+            .xAxisTitle("seconds after every stream dropped").yAxisTitle("requests/s").build();
+        chart.getStyler().setLegendVisible(false).setMarkerSize(0);
+        chart.addSeries("requests/s", xs, ys);
+        BitmapEncoder.saveBitmap(chart, png, BitmapEncoder.BitmapFormat.PNG);
       }
       rows.add(row("failover", fake, from, to, String.format(Locale.ROOT,
           "peak second %d requests (%.1f%% of clients); all streams back after %.1f s", peak,
