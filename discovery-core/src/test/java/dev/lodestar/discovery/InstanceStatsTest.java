@@ -1,0 +1,80 @@
+package dev.lodestar.discovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The peak-EWMA estimate: its decay, peaks, blending and out-of-order reports. */
+class InstanceStatsTest {
+  private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+  private final InstanceStats stats = new InstanceStats("i", clock::get, Long.MIN_VALUE);
+
+  @Test
+  void decayIsExpWhereverItIsUsed() {
+    long[] elapsed = {0, 1, 1_000, 1_000_000, 9_999_999, 10_000_000, 10_000_001, 1_000_000_000L,
+        10_000_000_000L, 100_000_000_000L};
+    for (long e : elapsed) {
+      double exact = Math.exp(-e / InstanceStats.DECAY_NANOS);
+      assertEquals(exact, InstanceStats.decay(e), 1e-9 * exact, "elapsed " + e);
+    }
+  }
+
+  @Test
+  void aHigherSampleReplacesTheEstimateAndALowerOneIsBlendedIn() {
+    assertTrue(stats.observeLatency(5_000_000, clock.get()));
+    assertEquals(5_000_000, stats.latencyEstimateNanos(), 0.0);
+    assertTrue(stats.observeLatency(9_000_000, clock.get()));
+    assertEquals(9_000_000, stats.latencyEstimateNanos(), 0.0); // the peak wins at once
+    // One decay time later, a 1 ms sample: weight exp(-1) on the old estimate.
+    clock.addAndGet((long) InstanceStats.DECAY_NANOS);
+    stats.observeLatency(1_000_000, clock.get());
+    double w = Math.exp(-1);
+    assertEquals(9_000_000 * w + 1_000_000 * (1 - w), stats.latencyEstimateNanos(), 1.0);
+  }
+
+  @Test
+  void theEstimateDecaysWithTimeAndALateReportDoesNotMoveTheStampBack() {
+    stats.observeLatency(8_000_000, clock.get());
+    clock.addAndGet((long) InstanceStats.DECAY_NANOS * 2);
+    assertEquals(8_000_000 * Math.exp(-2), stats.latencyEstimateNanos(), 1.0);
+    long now = clock.get();
+    stats.observeLatency(1_000, now);
+    double after = stats.latencyEstimateNanos();
+    // A report stamped before the last one blends with weight 1 (no time passed), never negative.
+    stats.observeLatency(1_000, now - 5_000_000_000L);
+    assertEquals(after, stats.latencyEstimateNanos(), 1e-6);
+  }
+
+  @Test
+  void concurrentReportsKeepTheEstimateWithinTheSamplesAndNeverBlock()
+      throws InterruptedException {
+    int perThread = 200_000;
+    java.util.concurrent.atomic.AtomicInteger kept = new java.util.concurrent.atomic.AtomicInteger();
+    Runnable reporter = () -> {
+      int mine = 0;
+      for (int i = 0; i < perThread; i++) {
+        if (stats.observeLatency(1_000_000 + (i % 1_000) * 1_000, clock.get() + i)) {
+          mine++;
+        }
+      }
+      kept.addAndGet(mine);
+    };
+    Thread a = new Thread(reporter);
+    Thread b = new Thread(reporter);
+    a.start();
+    b.start();
+    a.join();
+    b.join();
+    double estimate = stats.latencyEstimateNanos();
+    assertTrue(estimate >= 1_000_000 && estimate <= 1_999_000, "estimate " + estimate);
+    // Two threads reporting back to back on one instance collide on about every sample; real
+    // calls report microseconds to seconds apart. A loser drops its sample and goes on.
+    assertTrue(kept.get() >= perThread / 2, "samples kept: " + kept.get());
+    // Alone, no sample is dropped.
+    for (int i = 0; i < 1_000; i++) {
+      assertTrue(stats.observeLatency(1_500_000, clock.get()));
+    }
+  }
+}
