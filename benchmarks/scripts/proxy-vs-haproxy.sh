@@ -20,6 +20,7 @@ haproxy -v | sed -n 1p
 if [ "${SKIP_BUILD:-}" != 1 ]; then
   mvn -q -B -pl discovery-agent,benchmarks -am package -DskipTests
 fi
+mkdir -p target # the program writes the proxies' logs there
 echo "load before: $(uptime)"
 java -cp benchmarks/target/benchmarks.jar dev.lodestar.benchmarks.proxy.ProxyVsHaproxy "$@"
 echo "load after: $(uptime)"
