@@ -53,10 +53,12 @@ class ProxyBadInputIT {
   @Test
   void aPortAlreadyTakenIsLoggedOnceAndTheOtherPortsWork() throws Exception {
     TestBackend a = backend(TestBackend.Mode.ECHO);
-    int good = ProxyProcess.freePort();
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
       int busy = taken.getLocalPort();
+      // Chosen while the busy port is held, so the two cannot be the same port (they were once:
+      // a port freed by freePort() was handed straight to the bind above).
+      int good = ProxyProcess.freePort();
       marathon.putApp("/good", Apps.app("/good", good, List.of(a.port())));
       marathon.putApp("/busy", Apps.app("/busy", busy, List.of(a.port())));
       proxy = ProxyProcess.start("port-taken", "--marathon", marathon.url(),
@@ -77,10 +79,12 @@ class ProxyBadInputIT {
   void servicePortZeroAndATakenPortAreSkippedWithAReasonWhileFollowingEveryApp()
       throws Exception {
     TestBackend a = backend(TestBackend.Mode.ECHO);
-    int good = ProxyProcess.freePort();
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
       int busy = taken.getLocalPort();
+      // Chosen while the busy port is held, so the two cannot be the same port (they were once:
+      // a port freed by freePort() was handed straight to the bind above).
+      int good = ProxyProcess.freePort();
       marathon.putApp("/good", Apps.app("/good", good, List.of(a.port())));
       marathon.putApp("/zero", Apps.app("/zero", 0, List.of(a.port())));
       marathon.putApp("/busy", Apps.app("/busy", busy, List.of(a.port())));
