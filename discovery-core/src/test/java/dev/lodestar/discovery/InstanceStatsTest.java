@@ -3,6 +3,7 @@ package dev.lodestar.discovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -51,7 +52,7 @@ class InstanceStatsTest {
   void concurrentReportsKeepTheEstimateWithinTheSamplesAndNeverBlock()
       throws InterruptedException {
     int perThread = 200_000;
-    java.util.concurrent.atomic.AtomicInteger kept = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger kept = new AtomicInteger();
     Runnable reporter = () -> {
       int mine = 0;
       for (int i = 0; i < perThread; i++) {

@@ -14,8 +14,7 @@ import java.util.Set;
  * service. The old one is the earlier by {@code HAPROXY_DEPLOYMENT_STARTED_AT} (a missing label
  * sorts first; on a tie the app listed first is the new one). When the new app carries {@code
  * HAPROXY_DEPLOYMENT_NEW_INSTANCES}, the two are swapped if the old one scaled later ({@code
- * versionInfo.lastScalingAt}: zdd.py scales the old colour down last, so a rollback shows here)
- * and {@code target} is the (post-swap) new app's {@code HAPROXY_DEPLOYMENT_TARGET_INSTANCES};
+ * versionInfo.lastScalingAt}) and {@code target} is the (post-swap) new app's {@code HAPROXY_DEPLOYMENT_TARGET_INSTANCES};
  * otherwise {@code target} is 1. The old app then has {@code min(#old tasks, healthy new,
  * max(0, healthy new + old.instances - target))} of its tasks, the first by task id, draining. A
  * new task is healthy when any of its health-check results is alive (tasks without results are

@@ -11,6 +11,7 @@ import dev.lodestar.discovery.testing.FakeMarathon;
 import dev.lodestar.discovery.testing.FakeMarathon.Task;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -95,7 +96,7 @@ class MarathonEmptyAnswersTest {
 
   private long warningsAbout(String text) {
     return warnings.stream().filter(r -> String.valueOf(r.getMessage()).contains(text)
-        || String.valueOf(java.util.Arrays.toString(r.getParameters())).contains(text)).count();
+        || Arrays.toString(r.getParameters()).contains(text)).count();
   }
 
   @Test
