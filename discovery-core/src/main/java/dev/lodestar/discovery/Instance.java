@@ -216,6 +216,12 @@ public final class Instance {
     public Builder namedPort(String name, int port) {
       requireNonBlank(name, "name");
       Checks.port(port, "port " + name);
+      if (namedPorts.isEmpty()) {
+        // Most instances have one named port: an immutable one-entry map, which build() keeps
+        // as it is, instead of a LinkedHashMap it would copy.
+        namedPorts = Map.of(name, port);
+        return this;
+      }
       if (!ownsNamedPorts) {
         namedPorts = new LinkedHashMap<>(namedPorts);
         ownsNamedPorts = true;

@@ -2,14 +2,12 @@ package dev.lodestar.discovery;
 
 import dev.lodestar.discovery.internal.Checks;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * An immutable list of a service's instances as one source saw them at one moment.
@@ -25,6 +23,9 @@ import java.util.Set;
  * <p>Thread safety: immutable and safe to share between threads.
  */
 public final class ServiceSnapshot {
+  private static final Comparator<Instance> BY_INSTANCE_ID =
+      Comparator.comparing(Instance::instanceId);
+
   private final String serviceId;
   private final List<Instance> instances;
   private final String origin;
@@ -65,20 +66,21 @@ public final class ServiceSnapshot {
     if (ttl != null) {
       Checks.notNegative(ttl, "ttl");
     }
-    List<Instance> sorted = new ArrayList<>(instances);
-    sorted.sort(Comparator.comparing(Instance::instanceId));
-    Set<String> ids = new HashSet<>();
-    for (Instance instance : sorted) {
+    Instance[] sorted = instances.toArray(new Instance[0]);
+    Arrays.sort(sorted, BY_INSTANCE_ID);
+    for (int i = 0; i < sorted.length; i++) {
+      Instance instance = sorted[i];
       if (!instance.serviceId().equals(serviceId)) {
         throw new IllegalArgumentException(
             "instance " + instance + " does not belong to service " + serviceId);
       }
-      if (!ids.add(instance.instanceId())) {
+      // Sorted by id, so a repeated id is next to its twin: no set needed.
+      if (i > 0 && instance.instanceId().equals(sorted[i - 1].instanceId())) {
         throw new IllegalArgumentException(
             "duplicate instance id " + instance.instanceId() + " in service " + serviceId);
       }
     }
-    return new ServiceSnapshot(serviceId, List.copyOf(sorted), origin, ttl);
+    return new ServiceSnapshot(serviceId, List.of(sorted), origin, ttl);
   }
 
   /** The service id. */

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.marathon.ParseProbe;
 import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,6 +36,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code parse}: the Marathon parser alone ({@code ParseProbe.parse}) (the fields discovery keeps).
  *   <li>{@code parseAndBuildSnapshots}: parse, apply the health policy and port rules, build
  *       every {@link Instance} and snapshot (what a full resync does).
+ *   <li>{@code parseWatchedAndBuild}: the same body when only {@code watched} apps (spread over
+ *       the list) are watched: the parser skips the other apps' tasks unread and builds the
+ *       watched apps' snapshots (what the source does when a label-selected read comes back
+ *       with every app, from a Marathon that ignores the selector).
  * </ul>
  *
  * <p>Run (from the repository root, after {@code mvn -pl benchmarks -am package -DskipTests}):
@@ -60,7 +66,11 @@ public class MarathonParseBenchmark {
   @Param({"10"})
   public int tasksPerApp;
 
+  @Param({"10"})
+  public int watched;
+
   private byte[] body;
+  private Set<String> watchedIds;
   private ParseProbe.Mapper mapper;
 
   @Setup
@@ -72,6 +82,14 @@ public class MarathonParseBenchmark {
     if (instances != apps * tasksPerApp) {
       throw new IllegalStateException("expected " + apps * tasksPerApp + " instances, built "
           + instances);
+    }
+    watchedIds = new HashSet<>();
+    for (int i = 0; i < watched; i++) {
+      watchedIds.add(SyntheticApps.appId(i * (apps / watched)));
+    }
+    int built = mapper.build(ParseProbe.parseWatched(body, watchedIds)).size();
+    if (built != watched) {
+      throw new IllegalStateException("expected " + watched + " watched apps, built " + built);
     }
   }
 
@@ -110,6 +128,13 @@ public class MarathonParseBenchmark {
   @Benchmark
   public void parseAndBuildSnapshots(Blackhole bh) throws IOException {
     for (ServiceSnapshot s : mapper.build(ParseProbe.parse(body))) {
+      bh.consume(s);
+    }
+  }
+
+  @Benchmark
+  public void parseWatchedAndBuild(Blackhole bh) throws IOException {
+    for (ServiceSnapshot s : mapper.build(ParseProbe.parseWatched(body, watchedIds))) {
       bh.consume(s);
     }
   }

@@ -14,6 +14,11 @@ import java.util.Random;
 public final class SyntheticApps {
   private SyntheticApps() {}
 
+  /** The id of app number {@code a} in {@link #appsWithTasks}. */
+  public static String appId(int a) {
+    return "/team-" + (a % 50) + "/service-" + a;
+  }
+
   /** The JSON bytes of {@code apps} apps with {@code tasksPerApp} tasks each. */
   public static byte[] appsWithTasks(int apps, int tasksPerApp, long seed) {
     Random r = new Random(seed);
@@ -23,7 +28,7 @@ public final class SyntheticApps {
       if (a > 0) {
         sb.append(',');
       }
-      String id = "/team-" + (a % 50) + "/service-" + a;
+      String id = appId(a);
       String safe = id.substring(1).replace('/', '_');
       int mode = a % 3;
       sb.append("{\"id\":\"").append(id).append("\",")

@@ -34,25 +34,47 @@ final class MarathonParser {
   /** What one document held: apps (with their tasks) and tasks listed outside any app. */
   record Document(List<MarathonApp> apps, List<MarathonTask> looseTasks) {}
 
+  /**
+   * Decides from an app's id and labels whether a list's app is wanted at all. It is asked once
+   * both fields are read; an unwanted app's remaining fields, its tasks among them, are skipped
+   * unread and the app is left out of the {@link Document}. Marathon writes {@code id} and
+   * {@code labels} before {@code tasks}; in a document that does not, the tasks already read
+   * are dropped with their app, so the filter always decides, only the saving is smaller.
+   */
+  @FunctionalInterface
+  interface AppFilter {
+    AppFilter ALL = (id, labels) -> true;
+
+    boolean wants(String id, Map<String, String> labels);
+  }
+
   static Document parse(byte[] json) throws IOException {
+    return parse(json, AppFilter.ALL);
+  }
+
+  static Document parse(byte[] json, AppFilter filter) throws IOException {
     try (JsonParser p = JSON.createParser(json)) {
-      return parse(p);
+      return parse(p, filter);
     }
   }
 
   static Document parse(InputStream json) throws IOException {
+    return parse(json, AppFilter.ALL);
+  }
+
+  static Document parse(InputStream json, AppFilter filter) throws IOException {
     try (JsonParser p = JSON.createParser(json)) {
-      return parse(p);
+      return parse(p, filter);
     }
   }
 
-  private static Document parse(JsonParser p) throws IOException {
+  private static Document parse(JsonParser p, AppFilter filter) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       throw new JsonParseException(p, "expected a JSON object at the top level");
     }
     List<MarathonApp> apps = new ArrayList<>();
-    Map<String, String> strings = new HashMap<>();
-    AppFields top = new AppFields(strings);
+    SharedStrings strings = new SharedStrings();
+    AppFields top = new AppFields(strings, AppFilter.ALL);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
@@ -64,7 +86,10 @@ final class MarathonParser {
           expect(p, t, JsonToken.START_ARRAY, name);
           while (p.nextToken() != JsonToken.END_ARRAY) {
             if (p.currentToken() == JsonToken.START_OBJECT) {
-              apps.add(parseApp(p, strings));
+              MarathonApp app = parseApp(p, strings, filter);
+              if (app != null) {
+                apps.add(app);
+              }
             } else {
               p.skipChildren();
             }
@@ -72,7 +97,7 @@ final class MarathonParser {
           break;
         case "app":
           expect(p, t, JsonToken.START_OBJECT, name);
-          apps.add(parseApp(p, strings));
+          apps.add(parseApp(p, strings, AppFilter.ALL));
           break;
         default:
           top.field(p, name, t);
@@ -91,24 +116,30 @@ final class MarathonParser {
     return new Document(apps, top.tasks == null ? List.of() : top.tasks);
   }
 
-  private static MarathonApp parseApp(JsonParser p, Map<String, String> strings)
+  /** Reads one app object; {@code null} when {@code filter} did not want it. */
+  private static MarathonApp parseApp(JsonParser p, SharedStrings strings, AppFilter filter)
       throws IOException {
-    AppFields app = new AppFields(strings);
+    AppFields app = new AppFields(strings, filter);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
-      if (t != JsonToken.VALUE_NULL) {
+      if (app.skipped) {
+        p.skipChildren(); // an app nobody wants: read nothing more of it
+      } else if (t != JsonToken.VALUE_NULL) {
         app.field(p, name, t);
       }
     }
-    return app.build();
+    return app.skipped ? null : app.build();
   }
 
   /** Accumulates the fields of one app object in whatever order they come. */
   private static final class AppFields {
-    final Map<String, String> strings;
+    final SharedStrings strings;
+    final AppFilter filter;
     String id;
     Map<String, String> labels = Map.of();
+    boolean labelsSeen;
+    boolean skipped;
     boolean legacyIpAddress;
     List<PortSlot> legacyDiscoveryPorts;
     String dockerNetwork;
@@ -121,17 +152,21 @@ final class MarathonParser {
     String lastScalingAt = "";
     List<MarathonTask> tasks;
 
-    AppFields(Map<String, String> strings) {
+    AppFields(SharedStrings strings, AppFilter filter) {
       this.strings = strings;
+      this.filter = filter;
     }
 
     void field(JsonParser p, String name, JsonToken t) throws IOException {
       switch (name) {
         case "id":
           id = text(p, t, name);
+          decideWanted();
           break;
         case "labels":
-          labels = stringMap(p, t);
+          labels = stringMap(p, t, strings);
+          labelsSeen = true;
+          decideWanted();
           break;
         case "instances":
           instances = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
@@ -175,7 +210,7 @@ final class MarathonParser {
                 String f = p.currentName();
                 JsonToken v = p.nextToken();
                 if (f.equals("mode") && v == JsonToken.VALUE_STRING) {
-                  mode = p.getText();
+                  mode = strings.of(p);
                 } else {
                   p.skipChildren();
                 }
@@ -190,7 +225,7 @@ final class MarathonParser {
           if (t == JsonToken.START_ARRAY) {
             portDefinitions = new ArrayList<>();
             while (nextObject(p)) {
-              portDefinitions.add(namedPort(p, "port", true));
+              portDefinitions.add(namedPort(p, "port", true, strings));
             }
           } else {
             p.skipChildren();
@@ -236,21 +271,28 @@ final class MarathonParser {
       }
     }
 
+    /** Once both the id and the labels are known, asks the filter whether to read on. */
+    private void decideWanted() {
+      if (filter != AppFilter.ALL && id != null && labelsSeen && !filter.wants(id, labels)) {
+        skipped = true;
+      }
+    }
+
     private void parseContainer(JsonParser p) throws IOException {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String f = p.currentName();
         JsonToken v = p.nextToken();
         if (f.equals("portMappings") && v == JsonToken.START_ARRAY) {
-          mappings = parseMappings(p);
+          mappings = parseMappings(p, strings);
         } else if (f.equals("docker") && v == JsonToken.START_OBJECT) {
           while (p.nextToken() == JsonToken.FIELD_NAME) {
             String d = p.currentName();
             JsonToken dv = p.nextToken();
             if (d.equals("network") && dv == JsonToken.VALUE_STRING) {
-              dockerNetwork = p.getText();
+              dockerNetwork = strings.of(p);
             } else if (d.equals("portMappings") && dv == JsonToken.START_ARRAY) {
               // Pre-1.5 location; the 1.5+ container.portMappings wins when both are present.
-              List<PortSlot> legacy = parseMappings(p);
+              List<PortSlot> legacy = parseMappings(p, strings);
               if (mappings == null) {
                 mappings = legacy;
               }
@@ -275,7 +317,7 @@ final class MarathonParser {
             if (d.equals("ports") && dv == JsonToken.START_ARRAY) {
               legacyDiscoveryPorts = new ArrayList<>();
               while (nextObject(p)) {
-                legacyDiscoveryPorts.add(namedPort(p, "number", false));
+                legacyDiscoveryPorts.add(namedPort(p, "number", false, strings));
               }
             } else {
               p.skipChildren();
@@ -326,7 +368,8 @@ final class MarathonParser {
     return out;
   }
 
-  private static List<PortSlot> parseMappings(JsonParser p) throws IOException {
+  private static List<PortSlot> parseMappings(JsonParser p, SharedStrings strings)
+      throws IOException {
     List<PortSlot> out = new ArrayList<>();
     while (p.nextToken() != JsonToken.END_ARRAY) {
       if (p.currentToken() != JsonToken.START_OBJECT) {
@@ -342,7 +385,7 @@ final class MarathonParser {
         JsonToken v = p.nextToken();
         switch (f) {
           case "name":
-            name = v == JsonToken.VALUE_STRING ? p.getText() : null;
+            name = v == JsonToken.VALUE_STRING ? strings.of(p) : null;
             break;
           case "servicePort":
             servicePort = v == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
@@ -364,10 +407,10 @@ final class MarathonParser {
 
   /**
    * Reads one task object. Values that repeat across tasks (app id, agent host, state, zone,
-   * region) are shared through {@code strings}, one map per document, so a large task list holds
-   * one copy of each.
+   * region) are shared through {@code strings}, one table per document, so a large task list
+   * holds one copy of each and allocates nothing for a value it has seen.
    */
-  static MarathonTask parseTask(JsonParser p, Map<String, String> strings) throws IOException {
+  static MarathonTask parseTask(JsonParser p, SharedStrings strings) throws IOException {
     String id = null;
     String appId = null;
     String host = null;
@@ -390,19 +433,19 @@ final class MarathonParser {
           id = text(p, v, f);
           break;
         case "appId":
-          appId = shared(strings, text(p, v, f));
+          appId = shared(strings, p, v);
           break;
         case "host":
-          host = shared(strings, text(p, v, f));
+          host = shared(strings, p, v);
           break;
         case "state":
-          state = shared(strings, text(p, v, f));
+          state = shared(strings, p, v);
           break;
         case "zone":
-          zone = shared(strings, text(p, v, f));
+          zone = shared(strings, p, v);
           break;
         case "region":
-          region = shared(strings, text(p, v, f));
+          region = shared(strings, p, v);
           break;
         case "ports":
           ports = intArray(p, v);
@@ -441,31 +484,28 @@ final class MarathonParser {
 
   private static final int[] EMPTY = new int[0];
 
-  private static String shared(Map<String, String> strings, String s) {
-    if (s == null) {
-      return null;
+  private static String shared(SharedStrings strings, JsonParser p, JsonToken t)
+      throws IOException {
+    if (t.isScalarValue()) {
+      return strings.of(p);
     }
-    String existing = strings.putIfAbsent(s, s);
-    return existing != null ? existing : s;
+    p.skipChildren();
+    return null;
   }
 
-  /**
-   * Advances to the next object element of the current array, skipping non-object elements;
-   * returns false at the end of the array.
-   */
   /**
    * Reads one {@code {"name": ..., <numberField>: ...}} port object: a {@code portDefinitions}
    * entry (a host port) or a legacy {@code ipAddress.discovery.ports} entry (a container port).
    */
-  private static PortSlot namedPort(JsonParser p, String numberField, boolean hostPort)
-      throws IOException {
+  private static PortSlot namedPort(JsonParser p, String numberField, boolean hostPort,
+      SharedStrings strings) throws IOException {
     String slotName = null;
     int number = 0;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String f = p.currentName();
       JsonToken v = p.nextToken();
       if (f.equals("name") && v == JsonToken.VALUE_STRING) {
-        slotName = p.getText();
+        slotName = strings.of(p);
       } else if (f.equals(numberField) && v == JsonToken.VALUE_NUMBER_INT) {
         number = p.getIntValue();
       } else {
@@ -476,6 +516,10 @@ final class MarathonParser {
         : new PortSlot(slotName, 0, false, number);
   }
 
+  /**
+   * Advances to the next object element of the current array, skipping non-object elements;
+   * returns false at the end of the array.
+   */
   private static boolean nextObject(JsonParser p) throws IOException {
     JsonToken t;
     while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
@@ -492,46 +536,50 @@ final class MarathonParser {
       p.skipChildren();
       return List.of();
     }
-    List<String> out = new ArrayList<>(1);
-    while (p.nextToken() != JsonToken.END_ARRAY) {
-      if (p.currentToken() != JsonToken.START_OBJECT) {
-        p.skipChildren();
-        continue;
-      }
+    // Almost every task has one address: keep it in a List.of, without an ArrayList.
+    String first = null;
+    List<String> more = null;
+    while (nextObject(p)) {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String f = p.currentName();
         JsonToken v = p.nextToken();
         if (f.equals("ipAddress") && v == JsonToken.VALUE_STRING) {
-          out.add(p.getText());
+          if (first == null) {
+            first = p.getText();
+          } else {
+            if (more == null) {
+              more = new ArrayList<>(4);
+              more.add(first);
+            }
+            more.add(p.getText());
+          }
         } else {
           p.skipChildren();
         }
       }
     }
-    return out;
+    return more != null ? more : first != null ? List.of(first) : List.of();
   }
 
-  /** Reads an array of numbers; a non-number element is kept as 0 so slot positions hold. */
+  /** Reads an array of ports; a non-port element is kept as -1 so slot positions hold. */
   private static int[] intArray(JsonParser p, JsonToken t) throws IOException {
     if (t != JsonToken.START_ARRAY) {
       p.skipChildren();
       return EMPTY;
     }
-    int[] buf = new int[2];
-    int n = 0;
-    while (p.nextToken() != JsonToken.END_ARRAY) {
-      JsonToken v = p.currentToken();
-      if (v == null) {
-        throw new JsonParseException(p, "truncated array");
-      }
-      int value = 0;
-      if (v == JsonToken.VALUE_NUMBER_INT) {
-        long l = p.getLongValue();
-        value = l < 0 || l > 65535 ? -1 : (int) l;
-      } else {
-        p.skipChildren();
-        value = -1;
-      }
+    JsonToken v = p.nextToken();
+    if (v == JsonToken.END_ARRAY) {
+      return EMPTY;
+    }
+    int first = portValue(p, v);
+    if ((v = p.nextToken()) == JsonToken.END_ARRAY) {
+      return new int[] {first}; // the common case: one port, no growing buffer
+    }
+    int[] buf = new int[4];
+    buf[0] = first;
+    int n = 1;
+    for (; v != JsonToken.END_ARRAY; v = p.nextToken()) {
+      int value = portValue(p, v);
       if (n == buf.length) {
         int[] bigger = new int[n * 2];
         System.arraycopy(buf, 0, bigger, 0, n);
@@ -539,15 +587,26 @@ final class MarathonParser {
       }
       buf[n++] = value;
     }
-    if (n == 0) {
-      return EMPTY;
-    }
     int[] out = new int[n];
     System.arraycopy(buf, 0, out, 0, n);
     return out;
   }
 
-  private static Map<String, String> stringMap(JsonParser p, JsonToken t) throws IOException {
+  /** A port number, or -1 for anything that is not one (the slot position still holds). */
+  private static int portValue(JsonParser p, JsonToken v) throws IOException {
+    if (v == null) {
+      throw new JsonParseException(p, "truncated array");
+    }
+    if (v == JsonToken.VALUE_NUMBER_INT) {
+      long l = p.getLongValue();
+      return l < 0 || l > 65535 ? -1 : (int) l;
+    }
+    p.skipChildren();
+    return -1;
+  }
+
+  private static Map<String, String> stringMap(JsonParser p, JsonToken t, SharedStrings strings)
+      throws IOException {
     if (t != JsonToken.START_OBJECT) {
       p.skipChildren();
       return Map.of();
@@ -560,7 +619,7 @@ final class MarathonParser {
         if (out == null) {
           out = new HashMap<>();
         }
-        out.put(k, p.getText());
+        out.put(k, strings.of(p));
       } else {
         p.skipChildren();
       }

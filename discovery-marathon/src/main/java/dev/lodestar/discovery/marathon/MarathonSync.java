@@ -220,7 +220,11 @@ final class MarathonSync implements EventFeed.Handler {
     Timer timer = timers.computeIfAbsent(appId, k -> new Timer());
     timer.inFlight = true;
     timer.lastReadNanos = System.nanoTime();
-    CompletableFuture<Parsed> answer = fetch(path, serviceId);
+    // A Marathon that ignores the label selector answers with every app: read only the tasks of
+    // the group's apps (and of this app), skip the rest unread.
+    MarathonParser.AppFilter wanted = group == null ? MarathonParser.AppFilter.ALL
+        : (id, labels) -> id.equals(appId) || group.equals(labels.get(ZddDrain.GROUP));
+    CompletableFuture<Parsed> answer = fetch(path, serviceId, wanted);
     if (group != null) {
       answer = answer.exceptionally(e -> null); // a failed group read falls back to a single one
     }
@@ -392,7 +396,8 @@ final class MarathonSync implements EventFeed.Handler {
 
   /** GETs the lean app list (no tasks) and keeps it as the port index unless it looks broken. */
   private CompletableFuture<Map<String, MarathonApp>> listLean(String serviceId) {
-    return fetch(listPath(false, null), serviceId).thenApply(parsed -> {
+    MarathonParser.AppFilter all = MarathonParser.AppFilter.ALL;
+    return fetch(listPath(false, null), serviceId, all).thenApply(parsed -> {
       Map<String, MarathonApp> lean = parsed.notFound ? Map.of() : filtered(parsed.document);
       Map<String, MarathonApp> previous = leanIndex;
       if (previous != null && (lean.isEmpty() || lean.size() < previous.size() / 2)) {
@@ -512,10 +517,11 @@ final class MarathonSync implements EventFeed.Handler {
   private record Parsed(boolean notFound, MarathonParser.Document document) {}
 
   /** GETs and parses off the serial thread; completes on the serial thread. */
-  private CompletableFuture<Parsed> fetch(String path, String serviceId) {
+  private CompletableFuture<Parsed> fetch(String path, String serviceId,
+      MarathonParser.AppFilter filter) {
     CompletableFuture<Parsed> result = new CompletableFuture<>();
     http.get(path, serviceId)
-        .thenApplyAsync(r -> parse(r, serviceId), parsers)
+        .thenApplyAsync(r -> parse(r, serviceId, filter), parsers)
         .whenComplete((parsed, error) -> onSerial(() -> {
           if (error != null) {
             result.completeExceptionally(Futures.unwrap(error));
@@ -526,7 +532,8 @@ final class MarathonSync implements EventFeed.Handler {
     return result;
   }
 
-  private Parsed parse(MarathonHttp.Response r, String serviceId) {
+  private Parsed parse(MarathonHttp.Response r, String serviceId,
+      MarathonParser.AppFilter filter) {
     if (r.status == 404) {
       // Marathon's 404 is JSON ({"message": "App '/x' does not exist"}); a page from a wrong
       // base URL is not "no such app".
@@ -549,7 +556,7 @@ final class MarathonSync implements EventFeed.Handler {
       } catch (RejectedExecutionException closing) {
         throw closedError(serviceId);
       }
-      return new Parsed(false, MarathonParser.parse(in));
+      return new Parsed(false, MarathonParser.parse(in, filter));
     } catch (IOException e) {
       if (e instanceof com.fasterxml.jackson.core.JsonParseException && r.notJson()) {
         throw new DiscoveryUnavailableException(serviceId, r.notMarathon(), e);

@@ -183,6 +183,98 @@ class MarathonParserTest {
   }
 
   @Test
+  void aFilterDropsUnwantedAppsAndKeepsWantedOnesWhole() throws IOException {
+    byte[] json = Fixtures.bytes("marathon-lb/tests-zdd_apps.json");
+    List<MarathonApp> all = MarathonParser.parse(json).apps();
+    assertTrue(all.size() >= 2, "fixture has " + all.size() + " apps");
+    MarathonApp wanted = all.get(1);
+    List<String> asked = new ArrayList<>();
+    List<MarathonApp> kept = MarathonParser.parse(json, (id, labels) -> {
+      asked.add(id + " " + labels.get(ZddDrain.GROUP));
+      return id.equals(wanted.id());
+    }).apps();
+    assertEquals(List.of(wanted.id()), kept.stream().map(MarathonApp::id).toList());
+    assertEquals(all.size(), asked.size(), "asked once per app: " + asked);
+    assertEquals(wanted.id() + " " + wanted.labels().get(ZddDrain.GROUP), asked.get(1));
+    MarathonApp got = kept.get(0);
+    assertEquals(wanted.labels(), got.labels());
+    assertEquals(wanted.slots(), got.slots());
+    assertEquals(wanted.tasks().size(), got.tasks().size());
+    assertEquals(endpoints(defaults(), wanted), endpoints(defaults(), got));
+  }
+
+  @Test
+  void aFilterDecidesEvenWhenTasksComeBeforeTheIdAndLabels() throws IOException {
+    String json = "{\"apps\":[{\"tasks\":[{\"id\":\"a.1\",\"host\":\"h\",\"ports\":[1]}],"
+        + "\"labels\":{\"k\":\"v\"},\"id\":\"/a\"},"
+        + "{\"id\":\"/b\",\"labels\":{\"k\":\"w\"},\"tasks\":[{\"id\":\"b.1\",\"host\":\"h\","
+        + "\"ports\":[2]}]}]}";
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    assertEquals(List.of("/b"), MarathonParser.parse(bytes,
+        (id, labels) -> "w".equals(labels.get("k"))).apps().stream().map(MarathonApp::id).toList());
+    assertEquals(List.of("/a"), MarathonParser.parse(bytes,
+        (id, labels) -> "v".equals(labels.get("k"))).apps().stream().map(MarathonApp::id).toList());
+    assertEquals(1, MarathonParser.parse(bytes, (id, labels) -> id.equals("/a")).apps().get(0)
+        .tasks().size());
+  }
+
+  @Test
+  void repeatedValuesAreSharedAndPortArraysKeepTheirPositions() throws IOException {
+    String json = "{\"tasks\":["
+        + "{\"id\":\"a.1\",\"host\":\"agent-1\",\"state\":\"TASK_RUNNING\",\"ports\":[],"
+        + "\"ipAddresses\":[]},"
+        + "{\"id\":\"a.2\",\"host\":\"agent-1\",\"state\":\"TASK_RUNNING\",\"ports\":[7],"
+        + "\"ipAddresses\":[{\"ipAddress\":\"10.0.0.2\"}]},"
+        + "{\"id\":\"a.3\",\"host\":\"agent-2\",\"state\":\"TASK_STAGING\","
+        + "\"ports\":[1,\"x\",70000,-4,5,6],"
+        + "\"ipAddresses\":[{\"ipAddress\":\"10.0.0.3\"},{\"x\":1},{\"ipAddress\":\"fd00::3\"}]}]}";
+    List<MarathonTask> tasks = MarathonParser.parse(json.getBytes(StandardCharsets.UTF_8))
+        .looseTasks();
+    assertEquals(3, tasks.size());
+    assertTrue(tasks.get(0).host() == tasks.get(1).host(), "one copy of a repeated host");
+    assertTrue(tasks.get(0).state() == tasks.get(1).state(), "one copy of a repeated state");
+    assertEquals("agent-2", tasks.get(2).host());
+    assertEquals("TASK_STAGING", tasks.get(2).state());
+    assertArrayEquals(new int[0], tasks.get(0).ports());
+    assertArrayEquals(new int[] {7}, tasks.get(1).ports());
+    assertArrayEquals(new int[] {1, -1, -1, -1, 5, 6}, tasks.get(2).ports());
+    assertEquals(List.of(), tasks.get(0).ipAddresses());
+    assertEquals(List.of("10.0.0.2"), tasks.get(1).ipAddresses());
+    assertEquals(List.of("10.0.0.3", "fd00::3"), tasks.get(2).ipAddresses());
+    assertThrows(IOException.class, () -> MarathonParser.parse(
+        "{\"tasks\":[{\"id\":\"a.1\",\"ports\":[1,2".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void sharedStringsGrowAndStopKeepingAtTheirBound() throws IOException {
+    int n = SharedStrings.MAX_ENTRIES + 10;
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < n; i++) {
+      sb.append(i == 0 ? "" : ",").append("\"host-").append(i).append('"');
+    }
+    sb.append(']');
+    SharedStrings strings = new SharedStrings();
+    List<String> first = new ArrayList<>();
+    try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory()
+        .createParser(sb.toString())) {
+      p.nextToken();
+      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+        first.add(strings.of(p));
+      }
+    }
+    assertEquals(n, first.size());
+    try (com.fasterxml.jackson.core.JsonParser p = new com.fasterxml.jackson.core.JsonFactory()
+        .createParser(sb.toString())) {
+      p.nextToken();
+      for (int i = 0; p.nextToken() == com.fasterxml.jackson.core.JsonToken.VALUE_STRING; i++) {
+        String again = strings.of(p);
+        assertEquals("host-" + i, again);
+        assertEquals(i < SharedStrings.MAX_ENTRIES, again == first.get(i), "shared: host-" + i);
+      }
+    }
+  }
+
+  @Test
   void instanceIdsOfTasks() {
     assertEquals("nginx-green.marathon-01da9a15-68a7-11e7-a229-e6a514ca0c21",
         MarathonTask.instanceIdOf("nginx-green.01da9a15-68a7-11e7-a229-e6a514ca0c21"));

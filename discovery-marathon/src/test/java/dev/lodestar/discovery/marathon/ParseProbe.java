@@ -24,6 +24,14 @@ public final class ParseProbe {
     return MarathonParser.parse(body);
   }
 
+  /**
+   * Parses a body reading only the tasks of the apps in {@code watched}; the others are skipped
+   * unread and left out, as the source does when a label-selected read returns every app.
+   */
+  public static Object parseWatched(byte[] body, Set<String> watched) throws IOException {
+    return MarathonParser.parse(body, (id, labels) -> watched.contains(id));
+  }
+
   /** The id of the document's first app. */
   public static String firstAppId(Object document) {
     return ((MarathonParser.Document) document).apps().get(0).id();
