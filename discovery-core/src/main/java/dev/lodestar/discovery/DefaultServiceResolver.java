@@ -31,15 +31,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 
 /**
- * The resolver. Picks read a plain concurrent map of {@link ServiceHolder}s; a Caffeine cache of
+ * The resolver. Picks read a plain concurrent map of {@link ServiceHolder}s (behind a small table
+ * of recent lookups, see {@link #recent}); a Caffeine cache of
  * the same holders owns their lifecycle (idle expiry, maximum staleness, removal). First loads
  * are coalesced in {@link #loading} so that failed loads never enter the cache (Caffeine would
  * log each one as a warning, and an unknown service is not worth a warning).
  *
- * <p>Length (~620 lines): it implements {@link ServiceResolver}'s whole surface (pick, select,
+ * <p>Length (~680 lines): it implements {@link ServiceResolver}'s whole surface (pick, select,
  * call, watch, status) over one cache; per-service state is {@link ServiceHolder}'s and
  * ejection {@code OutlierDetector}'s, so what stays here is the cache and its refresh schedule.
  */
@@ -62,6 +64,17 @@ final class DefaultServiceResolver implements ServiceResolver {
   private final LongSupplier ticker;
   private final Executor executor;
   private final ConcurrentHashMap<String, ServiceHolder> holders = new ConcurrentHashMap<>();
+  /**
+   * Recent lookups in front of {@link #holders}, one per slot by the id's hash: {@code pick(id)}
+   * with the id String it used before (a constant, typically) finds its holder with one array
+   * read and a reference comparison, where the map would hash, probe and compare. A slot is
+   * filled (compare-and-set from empty) after a map hit and emptied when its holder is found
+   * retired, so two ids that share a slot never thrash it: the second one uses the map. Entries
+   * are immutable; the map stays the one index of live holders, this only remembers them.
+   */
+  private final AtomicReferenceArray<RecentLookup> recent =
+      new AtomicReferenceArray<>(RECENT_SLOTS);
+  private static final int RECENT_SLOTS = 64;
   private final ConcurrentHashMap<String, CompletableFuture<ServiceHolder>> loading =
       new ConcurrentHashMap<>();
   private final Cache<String, ServiceHolder> cache;
@@ -97,6 +110,7 @@ final class DefaultServiceResolver implements ServiceResolver {
             if (holders.remove(id, holder)) {
               forget(id);
             }
+            forgetRecent(id, holder);
             // After the map removal, so a retired holder is never found in the map: handles
             // that still hold it look the service up again.
             holder.retire();
@@ -330,9 +344,45 @@ final class DefaultServiceResolver implements ServiceResolver {
   /** The cached holder, or a first load (bounded by the load timeout). */
   ServiceHolder holder(String serviceId) {
     // A cached holder's id passed ServiceIds.check when it was loaded; null is not a key.
-    ServiceHolder holder = serviceId == null ? null : holders.get(serviceId);
-    return holder != null ? holder : load(serviceId);
+    if (serviceId != null) {
+      int slot = recentSlot(serviceId);
+      RecentLookup r = recent.get(slot);
+      if (r != null) {
+        boolean retired = r.holder.retired();
+        if (r.id == serviceId && !retired) {
+          return r.holder;
+        }
+        if (retired) { // dropped from the cache: free the slot, look the service up again
+          recent.compareAndSet(slot, r, null);
+          r = null;
+        }
+      }
+      ServiceHolder holder = holders.get(serviceId);
+      if (holder != null) {
+        if (r == null) {
+          recent.compareAndSet(slot, null, new RecentLookup(serviceId, holder));
+        }
+        return holder;
+      }
+    }
+    return load(serviceId);
   }
+
+  static int recentSlot(String id) {
+    int h = id.hashCode();
+    return (h ^ (h >>> 16)) & (RECENT_SLOTS - 1);
+  }
+
+  private void forgetRecent(String id, ServiceHolder holder) {
+    int slot = recentSlot(id);
+    RecentLookup r = recent.get(slot);
+    if (r != null && r.holder == holder) {
+      recent.compareAndSet(slot, r, null);
+    }
+  }
+
+  /** One remembered lookup: the id String as the caller passed it, and its holder. */
+  private record RecentLookup(String id, ServiceHolder holder) {}
 
   /** The slow path: the first request for a service waits for its load, bounded. */
   private ServiceHolder load(String serviceId) {

@@ -140,6 +140,34 @@ class ResolverCachingTest {
   }
 
   @Test
+  void lookupsByIdFollowReloadsAndIdsThatShareARecentSlot() {
+    // Two ids that share a slot of the resolver's table of recent lookups.
+    String other = null;
+    for (int i = 0; other == null; i++) {
+      if (DefaultServiceResolver.recentSlot("/s" + i) == DefaultServiceResolver.recentSlot(APP)) {
+        other = "/s" + i;
+      }
+    }
+    source.answer(APP, instances(APP, 2)).answer(other, instances(other, 2));
+    build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofMinutes(5))
+        .idleExpiry(Duration.ofMinutes(2)));
+    for (int i = 0; i < 10; i++) {
+      assertEquals(APP, resolver.pick(APP).serviceId());
+      assertEquals(other, resolver.pick(other).serviceId());
+      assertEquals(APP, resolver.pick(new String(APP)).serviceId(), "an equal id, another String");
+    }
+    // Both expire; the reloaded holders, not the dropped ones, answer the same id Strings.
+    ticker.advance(Duration.ofMinutes(3));
+    resolver.runMaintenance();
+    assertEquals(Set.of(), resolver.cachedServices());
+    source.answer(APP, List.of(instance(APP, 7))).answer(other, List.of(instance(other, 8)));
+    assertEquals(instance(APP, 7), resolver.pick(APP));
+    assertEquals(instance(other, 8), resolver.pick(other));
+    assertEquals(instance(APP, 7), resolver.pick(APP));
+    assertEquals(4, source.loads.get());
+  }
+
+  @Test
   void pushReplacesTheSnapshotAtOnce() {
     StaticSource pushing = StaticSource.create();
     pushing.set(APP, instances(APP, 1));
