@@ -14,6 +14,8 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,7 +33,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 
 /**
@@ -65,15 +66,19 @@ final class DefaultServiceResolver implements ServiceResolver {
   private final Executor executor;
   private final ConcurrentHashMap<String, ServiceHolder> holders = new ConcurrentHashMap<>();
   /**
-   * Recent lookups in front of {@link #holders}, one per slot by the id's hash: {@code pick(id)}
-   * with the id String it used before (a constant, typically) finds its holder with one array
-   * read and a reference comparison, where the map would hash, probe and compare. A slot is
-   * filled (compare-and-set from empty) after a map hit and emptied when its holder is found
-   * retired, so two ids that share a slot never thrash it: the second one uses the map. Entries
-   * are immutable; the map stays the one index of live holders, this only remembers them.
+   * Recent lookups in front of {@link #holders}, one holder per slot by the id's hash: {@code
+   * pick(id)} with the id String the service was loaded with (a constant, typically) finds its
+   * holder with one array read and a reference comparison of {@code holder.serviceId}, where the
+   * map would hash, probe and compare. A slot is filled (compare-and-set from empty) after a map
+   * hit and emptied when its holder is found retired, so two ids that share a slot never thrash
+   * it: the second one uses the map. The map stays the one index of live holders; this only
+   * remembers some of them, and a retired one it still holds picks null (the caller then looks
+   * the service up again).
    */
-  private final AtomicReferenceArray<RecentLookup> recent =
-      new AtomicReferenceArray<>(RECENT_SLOTS);
+  private final ServiceHolder[] recent = new ServiceHolder[RECENT_SLOTS];
+  /** Acquire/release and compare-and-set on {@link #recent}'s slots (a plain array: one load). */
+  private static final VarHandle RECENT = MethodHandles.arrayElementVarHandle(
+      ServiceHolder[].class);
   private static final int RECENT_SLOTS = 64;
   private final ConcurrentHashMap<String, CompletableFuture<ServiceHolder>> loading =
       new ConcurrentHashMap<>();
@@ -156,6 +161,15 @@ final class DefaultServiceResolver implements ServiceResolver {
   }
 
   private Endpoint pickEndpoint(String serviceId, String affinityKey) {
+    if (serviceId != null) {
+      ServiceHolder remembered = (ServiceHolder) RECENT.getAcquire(recent, recentSlot(serviceId));
+      if (remembered != null && remembered.serviceId == serviceId) {
+        Endpoint endpoint = remembered.pick(affinityKey);
+        if (endpoint != null) {
+          return endpoint;
+        }
+      }
+    }
     Endpoint endpoint = holder(serviceId).pick(affinityKey);
     if (endpoint == null) { // the holder was dropped between the lookup and the pick
       endpoint = holder(serviceId).pick(affinityKey);
@@ -346,21 +360,21 @@ final class DefaultServiceResolver implements ServiceResolver {
     // A cached holder's id passed ServiceIds.check when it was loaded; null is not a key.
     if (serviceId != null) {
       int slot = recentSlot(serviceId);
-      RecentLookup r = recent.get(slot);
-      if (r != null) {
-        boolean retired = r.holder.retired();
-        if (r.id == serviceId && !retired) {
-          return r.holder;
+      ServiceHolder remembered = (ServiceHolder) RECENT.getAcquire(recent, slot);
+      if (remembered != null) {
+        boolean retired = remembered.retired();
+        if (remembered.serviceId == serviceId && !retired) {
+          return remembered;
         }
         if (retired) { // dropped from the cache: free the slot, look the service up again
-          recent.compareAndSet(slot, r, null);
-          r = null;
+          RECENT.compareAndSet(recent, slot, remembered, null);
+          remembered = null;
         }
       }
       ServiceHolder holder = holders.get(serviceId);
       if (holder != null) {
-        if (r == null) {
-          recent.compareAndSet(slot, null, new RecentLookup(serviceId, holder));
+        if (remembered == null) {
+          RECENT.compareAndSet(recent, slot, (ServiceHolder) null, holder);
         }
         return holder;
       }
@@ -374,15 +388,8 @@ final class DefaultServiceResolver implements ServiceResolver {
   }
 
   private void forgetRecent(String id, ServiceHolder holder) {
-    int slot = recentSlot(id);
-    RecentLookup r = recent.get(slot);
-    if (r != null && r.holder == holder) {
-      recent.compareAndSet(slot, r, null);
-    }
+    RECENT.compareAndSet(recent, recentSlot(id), holder, (ServiceHolder) null);
   }
-
-  /** One remembered lookup: the id String as the caller passed it, and its holder. */
-  private record RecentLookup(String id, ServiceHolder holder) {}
 
   /** The slow path: the first request for a service waits for its load, bounded. */
   private ServiceHolder load(String serviceId) {
