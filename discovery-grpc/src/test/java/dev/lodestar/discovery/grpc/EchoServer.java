@@ -66,6 +66,25 @@ final class EchoServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /**
+   * Stops the server the way a gRPC server stops on SIGTERM: grpc-netty's graceful shutdown sends
+   * GOAWAY with last-stream-id 2^31-1, waits for the client to answer a ping, then sends GOAWAY
+   * with the real last stream and closes. So the client has read the GOAWAY before the connection
+   * goes, places no new RPC on it, and an RPC that raced it is refused unprocessed, which gRPC's
+   * transparent retry resends elsewhere. Returns once the server has terminated.
+   */
+  void stop() throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(name + ": server still running 30 s after shutdown()");
+    }
+  }
+
+  /**
+   * Teardown: {@code shutdownNow()} cancels what is running and closes the connections without
+   * waiting for clients to read a GOAWAY, so an RPC placed on one meanwhile fails with
+   * {@code UNAVAILABLE}, like a hard kill; tests that count failed RPCs use {@link #stop()}.
+   */
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow();

@@ -234,7 +234,7 @@ class LodestarLoadBalancerTest {
   }
 
   @Test
-  void aKilledServerCostsNoFailedRpcAndIsEjected() throws Exception {
+  void aGracefullyStoppedServerCostsNoFailedRpcAndIsEjected() throws Exception {
     resolver(LoadBalancingStrategy.leastInFlight(), HealthPolicy.ofDefaults());
     EchoServer a = server("a");
     EchoServer b = server("b");
@@ -243,7 +243,7 @@ class LodestarLoadBalancerTest {
     ManagedChannel channel = channel();
     awaitAll(channel, List.of("a", "b", "c"));
     int killedPort = c.port();
-    c.close(); // Marathon still lists it: only the connection tells
+    c.stop(); // graceful, as on SIGTERM; Marathon still lists it: only the connection tells
     int failures = 0;
     List<String> errors = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
