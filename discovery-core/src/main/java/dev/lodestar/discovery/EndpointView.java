@@ -1,9 +1,10 @@
 package dev.lodestar.discovery;
 
 import dev.lodestar.discovery.balance.Endpoint;
+import dev.lodestar.discovery.internal.StampedLatency;
 
 /** An instance plus its live stats and its effective weight for one picker's lifetime. */
-final class EndpointView implements Endpoint {
+final class EndpointView implements Endpoint, StampedLatency {
   final Instance instance;
   final InstanceStats stats;
   private final double weight;
@@ -32,6 +33,16 @@ final class EndpointView implements Endpoint {
   @Override
   public double latencyEstimateNanos() {
     return stats.latencyEstimateNanos();
+  }
+
+  @Override
+  public long latencyStampNanos() {
+    return stats.latencyStampNanos();
+  }
+
+  @Override
+  public double latencyEstimateNanosAt(long atNanos) {
+    return stats.latencyEstimateNanosAt(atNanos);
   }
 
   @Override

@@ -19,10 +19,15 @@ final class InstanceStats {
   /** Peak-EWMA decay time, as Finagle's default. */
   static final double DECAY_NANOS = 10e9;
   private static final VarHandle WRITING;
+  private static final VarHandle EWMA_NANOS;
+  private static final VarHandle EWMA_STAMP;
 
   static {
     try {
-      WRITING = MethodHandles.lookup().findVarHandle(InstanceStats.class, "writing", int.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      WRITING = lookup.findVarHandle(InstanceStats.class, "writing", int.class);
+      EWMA_NANOS = lookup.findVarHandle(InstanceStats.class, "ewmaNanos", double.class);
+      EWMA_STAMP = lookup.findVarHandle(InstanceStats.class, "ewmaStamp", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -54,14 +59,24 @@ final class InstanceStats {
     this.joinedNanos = joinedNanos;
   }
 
-  /** The estimate decayed to now, without mutating state (pickers call this). */
+  /** The estimate decayed to now, without mutating state; reads the clock unless it is zero. */
   double latencyEstimateNanos() {
+    return ewmaNanos == 0.0 ? 0.0 : latencyEstimateNanosAt(ticker.getAsLong());
+  }
+
+  /** The estimate decayed to {@code atNanos} (undecayed if that is not after its stamp). */
+  double latencyEstimateNanosAt(long atNanos) {
     double cost = ewmaNanos;
     if (cost == 0.0) {
       return 0.0;
     }
-    long elapsed = ticker.getAsLong() - ewmaStamp;
+    long elapsed = atNanos - ewmaStamp;
     return elapsed <= 0 ? cost : cost * decay(elapsed);
+  }
+
+  /** When the estimate was last written; see {@link dev.lodestar.discovery.internal.StampedLatency}. */
+  long latencyStampNanos() {
+    return ewmaStamp;
   }
 
   /**
@@ -89,13 +104,17 @@ final class InstanceStats {
       long stamp = ewmaStamp;
       // Reports can finish out of order; the stamp never moves backwards.
       long now = cost != 0.0 && nowNanos - stamp < 0 ? stamp : nowNanos;
+      // Release stores: the try-lock keeps writers apart, and readers never needed the two
+      // fields to change together, so the full fences of volatile stores buy nothing here.
+      double estimate;
       if (nanos > cost) {
-        ewmaNanos = nanos;
+        estimate = nanos;
       } else {
         double w = decay(now - stamp);
-        ewmaNanos = cost * w + nanos * (1.0 - w);
+        estimate = cost * w + nanos * (1.0 - w);
       }
-      ewmaStamp = now;
+      EWMA_NANOS.setRelease(this, estimate);
+      EWMA_STAMP.setRelease(this, now);
       return true;
     } finally {
       WRITING.setRelease(this, 0);

@@ -72,6 +72,9 @@ public interface ServiceResolver extends AutoCloseable {
    * forms, {@link #select(String)} and {@link #call(String, CheckedFunction)}; a plain {@code
    * pick} gives them nothing to learn from.
    *
+   * <p>Each call looks the id up; code that picks from one service again and again can keep a
+   * {@link #service(String)} handle instead, which skips that lookup.
+   *
    * @throws UnknownServiceException if the source does not know the service
    * @throws NoInstanceAvailableException if nothing is routable
    * @throws DiscoveryUnavailableException if the source cannot answer and nothing is cached

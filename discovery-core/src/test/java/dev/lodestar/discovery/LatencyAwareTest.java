@@ -1,14 +1,22 @@
 package dev.lodestar.discovery;
 
+import static dev.lodestar.discovery.TestInstances.instance;
 import static dev.lodestar.discovery.TestInstances.instances;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lodestar.discovery.balance.Endpoint;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.balance.Picker;
 import dev.lodestar.discovery.source.StaticSource;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,5 +52,54 @@ class LatencyAwareTest {
     int slow = ewma.getOrDefault("task-1", 0);
     assertTrue(slow < 8000 * 0.05, "slow instance got " + slow + " of 8000: " + ewma);
     assertTrue(slow > 0, "the slow instance is still probed as its estimate decays");
+  }
+
+  @Test
+  void peakEwmaOrdersEstimatesAsOfNowWithoutReadingTheClock() {
+    AtomicLong clock = new AtomicLong(1_000_000_000L);
+    AtomicInteger clockReads = new AtomicInteger();
+    LongSupplier ticker = () -> {
+      clockReads.incrementAndGet();
+      return clock.get();
+    };
+    InstanceStats oldSlow = new InstanceStats("a", ticker, Long.MIN_VALUE);
+    InstanceStats recent = new InstanceStats("b", ticker, Long.MIN_VALUE);
+    long t0 = clock.get();
+    long decayTime = (long) InstanceStats.DECAY_NANOS;
+    oldSlow.observeLatency(20_000_000, t0); // 20 ms, one decay time before the picks
+    recent.observeLatency(8_000_000, t0 + decayTime); // 8 ms, just now
+    clock.set(t0 + decayTime);
+    EndpointView a = new EndpointView(instance(APP, 1), oldSlow, 1.0);
+    EndpointView b = new EndpointView(instance(APP, 2), recent, 1.0);
+    Picker picker = LoadBalancingStrategy.peakEwma().newPicker(List.<Endpoint>of(a, b), null);
+
+    // As of now a costs 20 ms x e^-1 = 7.4 ms, below b's 8 ms (undecayed, a would lose).
+    assertEquals(20_000_000 * Math.exp(-1), a.latencyEstimateNanos(), 1.0);
+    clockReads.set(0);
+    for (int i = 0; i < 100; i++) {
+      assertSame(a, picker.pick(null));
+    }
+    // One call in flight doubles a's cost to 14.7 ms, above b's 8 ms.
+    oldSlow.inFlight.incrementAndGet();
+    for (int i = 0; i < 100; i++) {
+      assertSame(b, picker.pick(null));
+    }
+    // Time passing decays both by the same factor: the order stays.
+    clock.addAndGet(3 * decayTime);
+    for (int i = 0; i < 100; i++) {
+      assertSame(b, picker.pick(null));
+    }
+    assertEquals(0, clockReads.get(), "picks over two sampled instances read the clock");
+
+    // A candidate with no sample and a call in flight costs the penalty (1 s) against b's
+    // estimate as of now, which takes one clock read.
+    InstanceStats fresh = new InstanceStats("c", ticker, Long.MIN_VALUE);
+    fresh.inFlight.incrementAndGet();
+    EndpointView c = new EndpointView(instance(APP, 3), fresh, 1.0);
+    Picker withFresh = LoadBalancingStrategy.peakEwma().newPicker(List.<Endpoint>of(b, c), null);
+    for (int i = 0; i < 100; i++) {
+      assertSame(b, withFresh.pick(null));
+    }
+    assertTrue(clockReads.get() > 0, "the penalty comparison needs b's estimate as of now");
   }
 }

@@ -62,7 +62,10 @@ public interface LoadBalancingStrategy {
   /**
    * Latency-aware power of two choices with a peak-EWMA cost, as in Finagle: cost = latency
    * estimate x (in-flight + 1) / weight. A slow instance's estimate jumps to each slow sample and
-   * decays over about ten seconds. Learns only from the outcome-reporting API.
+   * decays over about ten seconds. Learns only from the outcome-reporting API. Over the
+   * resolver's endpoints a pick reads no clock: the two candidates' estimates are compared as of
+   * the later of their last samples, which orders them as comparing them now would (decay scales
+   * both alike).
    */
   static LoadBalancingStrategy peakEwma() {
     return Strategies.PEAK_EWMA;

@@ -1,5 +1,6 @@
 package dev.lodestar.discovery.balance;
 
+import dev.lodestar.discovery.internal.StampedLatency;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
@@ -204,12 +205,17 @@ final class Strategies {
    * Power of two choices: two distinct random endpoints, the cheaper one wins, a tie is broken at
    * random. Cost is calls in flight, or (peak EWMA) latency estimate x (in flight + 1), divided by
    * the weight either way; with equal weights calls in flight are compared as integers. One 64-bit
-   * draw gives both indexes and the tie-break bit.
+   * draw gives both indexes and the tie-break bit. Over the resolver's own endpoints, two latency
+   * estimates are compared as of the later of their sample times ({@link StampedLatency}), which
+   * orders them as "now" would without a clock read (30 ns on a VM, more than the rest of the
+   * pick); only a candidate with no sample yet sends the pick to the clock-reading path.
    */
   static final class PowerOfTwoPicker implements Picker {
     /** Cost of an endpoint with calls in flight but no latency sample yet (Finagle's penalty). */
     private static final double PENALTY_NANOS = 1e9;
     private final Endpoint[] endpoints;
+    /** The same endpoints, when latency-aware and every one is a StampedLatency; else null. */
+    private final StampedLatency[] stamped;
     private final boolean equalWeights;
     private final boolean latencyAware;
 
@@ -217,6 +223,18 @@ final class Strategies {
       this.endpoints = endpoints;
       this.equalWeights = equalWeights;
       this.latencyAware = latencyAware;
+      this.stamped = latencyAware ? stampedOrNull(endpoints) : null;
+    }
+
+    private static StampedLatency[] stampedOrNull(Endpoint[] endpoints) {
+      StampedLatency[] result = new StampedLatency[endpoints.length];
+      for (int i = 0; i < endpoints.length; i++) {
+        if (!(endpoints[i] instanceof StampedLatency)) {
+          return null;
+        }
+        result[i] = (StampedLatency) endpoints[i];
+      }
+      return result;
     }
 
     @Override
@@ -240,8 +258,22 @@ final class Strategies {
         int ib = eb.inFlight();
         return ia < ib ? ea : ia > ib ? eb : tieToA ? ea : eb;
       }
-      double ca = cost(ea);
-      double cb = cost(eb);
+      double ca;
+      double cb;
+      StampedLatency[] stamped = this.stamped;
+      double la;
+      double lb;
+      if (stamped != null
+          && (la = stamped[a].latencyEstimateNanosAt(stamped[b].latencyStampNanos())) != 0.0
+          && (lb = stamped[b].latencyEstimateNanosAt(stamped[a].latencyStampNanos())) != 0.0) {
+        // Each estimate is decayed to the other's stamp, which leaves the later one as it is:
+        // both are then as of the later stamp, and decaying on to now would scale both alike.
+        ca = la * (ea.inFlight() + 1) / ea.weight();
+        cb = lb * (eb.inFlight() + 1) / eb.weight();
+      } else {
+        ca = cost(ea);
+        cb = cost(eb);
+      }
       if (ca == cb) {
         return tieToA ? ea : eb;
       }
