@@ -18,6 +18,8 @@ import java.util.function.LongSupplier;
 final class InstanceStats {
   /** Peak-EWMA decay time, as Finagle's default. */
   static final double DECAY_NANOS = 10e9;
+  /** 1 / {@link #DECAY_NANOS}: a multiplication where a division would cost several times more. */
+  private static final double PER_DECAY_NANOS = 1 / DECAY_NANOS;
   private static final VarHandle WRITING;
   private static final VarHandle EWMA_NANOS;
   private static final VarHandle EWMA_STAMP;
@@ -85,7 +87,7 @@ final class InstanceStats {
    * of {@link Math#exp}'s cost.
    */
   static double decay(long elapsedNanos) {
-    double x = elapsedNanos / DECAY_NANOS;
+    double x = elapsedNanos * PER_DECAY_NANOS;
     return x < 1e-3 ? 1.0 - x + 0.5 * x * x : Math.exp(-x);
   }
 

@@ -268,8 +268,9 @@ final class Strategies {
           && (lb = stamped[b].latencyEstimateNanosAt(stamped[a].latencyStampNanos())) != 0.0) {
         // Each estimate is decayed to the other's stamp, which leaves the later one as it is:
         // both are then as of the later stamp, and decaying on to now would scale both alike.
-        ca = la * (ea.inFlight() + 1) / ea.weight();
-        cb = lb * (eb.inFlight() + 1) / eb.weight();
+        // Cost / weight compared by cross-multiplying (weights are positive): no division.
+        ca = la * (ea.inFlight() + 1) * eb.weight();
+        cb = lb * (eb.inFlight() + 1) * ea.weight();
       } else {
         ca = cost(ea);
         cb = cost(eb);
