@@ -242,7 +242,7 @@ class LodestarLoadBalancerTest {
     marathon.setTasks(APP, List.of(a.port(), b.port(), c.port()));
     ManagedChannel channel = channel();
     awaitAll(channel, List.of("a", "b", "c"));
-    int killedPort = c.port();
+    int stoppedPort = c.port();
     c.stop(); // graceful, as on SIGTERM; Marathon still lists it: only the connection tells
     int failures = 0;
     List<String> errors = new ArrayList<>();
@@ -255,10 +255,10 @@ class LodestarLoadBalancerTest {
         errors.add(e.getStatus().toString());
       }
     }
-    assertEquals(0, failures, "failed RPCs after the kill: " + errors + "; answered: " + seen);
+    assertEquals(0, failures, "failed RPCs after the stop: " + errors + "; answered: " + seen);
     assertEquals(60, seen.getOrDefault("a", 0) + seen.getOrDefault("b", 0), seen.toString());
     // The refused reconnection reached Lodestar's passive health as a connection failure.
-    await("c ejected: " + statuses(), () -> statusOf(killedPort).ejected());
+    await("c ejected: " + statuses(), () -> statusOf(stoppedPort).ejected());
     assertNothingInFlight();
   }
 

@@ -131,7 +131,7 @@ class LodestarNameResolverTest {
         failures++;
       }
     }
-    assertEquals(0, failures, "failed RPCs after the kill; answered: " + seen);
+    assertEquals(0, failures, "failed RPCs after the stop; answered: " + seen);
     assertEquals(60, seen.getOrDefault("a", 0) + seen.getOrDefault("b", 0), seen.toString());
   }
 
