@@ -258,6 +258,14 @@ final class Strategies {
         int ib = eb.inFlight();
         return ia < ib ? ea : ia > ib ? eb : tieToA ? ea : eb;
       }
+      return cheaper(a, b, ea, eb, tieToA);
+    }
+
+    /**
+     * The weighted or latency-aware comparison, kept out of {@link #pick} so that {@code pick}
+     * stays under the JIT's size limit for inlining a hot method (325 bytecodes) into its callers.
+     */
+    private Endpoint cheaper(int a, int b, Endpoint ea, Endpoint eb, boolean tieToA) {
       double ca;
       double cb;
       StampedLatency[] stamped = this.stamped;
