@@ -89,6 +89,12 @@ class LatencyAwareTest {
     for (int i = 0; i < 100; i++) {
       assertSame(b, picker.pick(null));
     }
+    // Weight divides the cost: at weight 2, a's 14.7 ms counts as 7.4 ms, below b's 8 ms again.
+    EndpointView heavyA = new EndpointView(instance(APP, 1), oldSlow, 2.0);
+    Picker weighted = LoadBalancingStrategy.peakEwma().newPicker(List.<Endpoint>of(heavyA, b), null);
+    for (int i = 0; i < 100; i++) {
+      assertSame(heavyA, weighted.pick(null));
+    }
     assertEquals(0, clockReads.get(), "picks over two sampled instances read the clock");
 
     // A candidate with no sample and a call in flight costs the penalty (1 s) against b's
