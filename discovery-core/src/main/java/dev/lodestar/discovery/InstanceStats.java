@@ -63,20 +63,22 @@ final class InstanceStats {
 
   /** The estimate decayed to now, without mutating state; reads the clock unless it is zero. */
   double latencyEstimateNanos() {
-    return ewmaNanos == 0.0 ? 0.0 : latencyEstimateNanosAt(ticker.getAsLong());
+    double cost = ewmaNanos;
+    return cost == 0.0 ? 0.0 : decayed(cost, ticker.getAsLong());
   }
 
   /** The estimate decayed to {@code atNanos} (undecayed if that is not after its stamp). */
   double latencyEstimateNanosAt(long atNanos) {
     double cost = ewmaNanos;
-    if (cost == 0.0) {
-      return 0.0;
-    }
+    return cost == 0.0 ? 0.0 : decayed(cost, atNanos);
+  }
+
+  private double decayed(double cost, long atNanos) {
     long elapsed = atNanos - ewmaStamp;
     return elapsed <= 0 ? cost : cost * decay(elapsed);
   }
 
-  /** When the estimate was last written; see {@link dev.lodestar.discovery.internal.StampedLatency}. */
+  /** When the estimate was last written, on the ticker; meaningless while the estimate is zero. */
   long latencyStampNanos() {
     return ewmaStamp;
   }

@@ -91,7 +91,8 @@ class LatencyAwareTest {
     }
     // Weight divides the cost: at weight 2, a's 14.7 ms counts as 7.4 ms, below b's 8 ms again.
     EndpointView heavyA = new EndpointView(instance(APP, 1), oldSlow, 2.0);
-    Picker weighted = LoadBalancingStrategy.peakEwma().newPicker(List.<Endpoint>of(heavyA, b), null);
+    Picker weighted =
+        LoadBalancingStrategy.peakEwma().newPicker(List.<Endpoint>of(heavyA, b), null);
     for (int i = 0; i < 100; i++) {
       assertSame(heavyA, weighted.pick(null));
     }

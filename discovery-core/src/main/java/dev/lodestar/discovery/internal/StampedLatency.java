@@ -10,11 +10,14 @@ package dev.lodestar.discovery.internal;
  *
  * <p>Thread safety: implementations are read without locks from any thread; the stamp and the
  * estimate are two reads and a concurrent sample may fall between them, which a picker treats as
- * a hint like every other live value.
+ * a hint like every other live value. Neither method blocks, allocates or throws.
  */
 public interface StampedLatency {
 
-  /** When the estimate was last written, on the resolver's clock; meaningless while it is zero. */
+  /**
+   * When the estimate was last written, on the resolver's clock; meaningless while the estimate is
+   * zero.
+   */
   long latencyStampNanos();
 
   /**
