@@ -257,7 +257,7 @@ final class MarathonParser {
             tasks = new ArrayList<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
               if (p.currentToken() == JsonToken.START_OBJECT) {
-                tasks.add(parseTask(p, strings));
+                tasks.add(parseTask(p, strings, id));
               } else {
                 p.skipChildren();
               }
@@ -406,13 +406,18 @@ final class MarathonParser {
   }
 
   /**
-   * Reads one task object. Values that repeat across tasks (app id, agent host, state, zone,
+   * Reads one task object. Values that repeat across tasks (agent host, state, zone,
    * region) are shared through {@code strings}, one table per document, so a large task list
    * holds one copy of each and allocates nothing for a value it has seen.
+   *
+   * @param enclosingAppId the id of the app whose {@code tasks} array holds this task, or
+   *     {@code null} for a task listed on its own ({@code /v2/tasks}); an embedded task belongs
+   *     to its app, so its {@code appId} value is skipped undecoded and the app's id is used
    */
-  static MarathonTask parseTask(JsonParser p, SharedStrings strings) throws IOException {
+  static MarathonTask parseTask(JsonParser p, SharedStrings strings, String enclosingAppId)
+      throws IOException {
     String id = null;
-    String appId = null;
+    String appId = enclosingAppId;
     String host = null;
     String state = null;
     int[] ports = EMPTY;
@@ -433,7 +438,11 @@ final class MarathonParser {
           id = text(p, v, f);
           break;
         case "appId":
-          appId = shared(strings, p, v);
+          if (enclosingAppId == null) {
+            appId = shared(strings, p, v);
+          } else {
+            p.skipChildren(); // a no-op on a scalar: the value stays undecoded
+          }
           break;
         case "host":
           host = shared(strings, p, v);

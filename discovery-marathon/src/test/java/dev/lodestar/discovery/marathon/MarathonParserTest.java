@@ -275,6 +275,23 @@ class MarathonParserTest {
   }
 
   @Test
+  void anEmbeddedTaskBelongsToItsAppAndALooseTaskKeepsItsAppId() throws IOException {
+    MarathonParser.Document doc = MarathonParser.parse(("{\"apps\":[{\"id\":\"/a\",\"tasks\":["
+        + "{\"id\":\"a.1\",\"appId\":\"/a\",\"host\":\"h\",\"ports\":[1]},"
+        + "{\"id\":\"a.2\",\"appId\":\"/elsewhere\",\"host\":\"h\",\"ports\":[2]}]},"
+        + "{\"tasks\":[{\"id\":\"b.1\",\"appId\":\"/b\",\"host\":\"h\"}],\"id\":\"/b\"}]}")
+        .getBytes(StandardCharsets.UTF_8));
+    MarathonApp a = doc.apps().get(0);
+    assertTrue(a.tasks().get(0).appId() == a.id(), "the app's own id string");
+    assertEquals("/a", a.tasks().get(1).appId(), "an embedded task belongs to its app");
+    // Tasks read before their app's id keep the appId they carry.
+    assertEquals("/b", doc.apps().get(1).tasks().get(0).appId());
+    MarathonParser.Document loose = MarathonParser.parse(
+        "{\"tasks\":[{\"id\":\"c.1\",\"appId\":\"/c\"}]}".getBytes(StandardCharsets.UTF_8));
+    assertEquals("/c", loose.looseTasks().get(0).appId());
+  }
+
+  @Test
   void instanceIdsOfTasks() {
     assertEquals("nginx-green.marathon-01da9a15-68a7-11e7-a229-e6a514ca0c21",
         MarathonTask.instanceIdOf("nginx-green.01da9a15-68a7-11e7-a229-e6a514ca0c21"));
