@@ -27,7 +27,7 @@ final class EndpointView implements Endpoint, StampedLatency {
 
   @Override
   public int inFlight() {
-    return stats.inFlight.get();
+    return stats.inFlight();
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.lodestar.discovery;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,6 +20,8 @@ final class InstanceStats {
   /** 1 / {@link #DECAY_NANOS}: a multiplication where a division would cost several times more. */
   private static final double PER_DECAY_NANOS = 1 / DECAY_NANOS;
   private static final VarHandle WRITING;
+  private static final VarHandle IN_FLIGHT;
+  private static final VarHandle CONSECUTIVE_FAILURES;
   private static final VarHandle EWMA_NANOS;
   private static final VarHandle EWMA_STAMP;
 
@@ -28,6 +29,9 @@ final class InstanceStats {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       WRITING = lookup.findVarHandle(InstanceStats.class, "writing", int.class);
+      IN_FLIGHT = lookup.findVarHandle(InstanceStats.class, "inFlight", int.class);
+      CONSECUTIVE_FAILURES = lookup.findVarHandle(InstanceStats.class, "consecutiveFailures",
+          int.class);
       EWMA_NANOS = lookup.findVarHandle(InstanceStats.class, "ewmaNanos", double.class);
       EWMA_STAMP = lookup.findVarHandle(InstanceStats.class, "ewmaStamp", long.class);
     } catch (ReflectiveOperationException e) {
@@ -36,9 +40,12 @@ final class InstanceStats {
   }
 
   final String instanceId;
-  final AtomicInteger inFlight = new AtomicInteger();
-  final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final LongSupplier ticker;
+
+  // Counters as fields updated through VarHandles rather than AtomicInteger objects: a picker
+  // reads inFlight on every pick, and a field saves the load of a second object (and 16 bytes).
+  private volatile int inFlight;
+  private volatile int consecutiveFailures;
 
   private volatile double ewmaNanos;
   private volatile long ewmaStamp;
@@ -59,6 +66,36 @@ final class InstanceStats {
     this.instanceId = instanceId;
     this.ticker = ticker;
     this.joinedNanos = joinedNanos;
+  }
+
+  /** Calls picked and not yet reported. */
+  int inFlight() {
+    return inFlight;
+  }
+
+  void callStarted() {
+    IN_FLIGHT.getAndAdd(this, 1);
+  }
+
+  void callFinished() {
+    IN_FLIGHT.getAndAdd(this, -1);
+  }
+
+  /** Failures since the last success or ejection. */
+  int consecutiveFailures() {
+    return consecutiveFailures;
+  }
+
+  /** Counts a failure; returns the count including it. */
+  int failed() {
+    return (int) CONSECUTIVE_FAILURES.getAndAdd(this, 1) + 1;
+  }
+
+  /** Resets the failure count, without a write when it is already zero (the common case). */
+  void resetFailures() {
+    if (consecutiveFailures != 0) {
+      consecutiveFailures = 0;
+    }
   }
 
   /** The estimate decayed to now, without mutating state; reads the clock unless it is zero. */

@@ -156,10 +156,10 @@ final class OutlierDetector {
 
   /**
    * Counts a failure; true if it calls for an ejection (a refused connection, the consecutive
-   * failure limit, or any failure on trial). Lock-free: touches only atomic counters.
+   * failure limit, or any failure on trial). Lock-free: touches only the instance's atomic counters.
    */
   boolean failureCallsForEjection(InstanceStats st, Throwable error) {
-    int failures = st.consecutiveFailures.incrementAndGet();
+    int failures = st.failed();
     boolean connection = policy.ejectOnConnectionRefused()
         && ServiceResolver.Builder.isConnectionFailure(error);
     boolean limit = policy.consecutiveFailures() > 0 && failures >= policy.consecutiveFailures();
@@ -168,9 +168,7 @@ final class OutlierDetector {
 
   /** A success: resets the failure count (lock-free); true if the instance was on trial. */
   static boolean successEndsTrial(InstanceStats st) {
-    if (st.consecutiveFailures.get() != 0) {
-      st.consecutiveFailures.set(0);
-    }
+    st.resetFailures();
     return st.onTrial;
   }
 
@@ -214,7 +212,7 @@ final class OutlierDetector {
     st.ejected = true;
     st.onTrial = false;
     st.ejectedUntilNanos = now + length;
-    st.consecutiveFailures.set(0);
+    st.resetFailures();
     return Duration.ofNanos(length);
   }
 
@@ -229,8 +227,8 @@ final class OutlierDetector {
           && (s.panic || (!ejected && instance.health().isRoutable()));
       result.add(new InstanceStatus(instance, routable,
           ejected ? Duration.ofNanos(st.ejectedUntilNanos - now) : null, st.onTrial,
-          st.inFlight.get(), Duration.ofNanos((long) st.latencyEstimateNanos()),
-          st.consecutiveFailures.get()));
+          st.inFlight(), Duration.ofNanos((long) st.latencyEstimateNanos()),
+          st.consecutiveFailures()));
     }
     return result;
   }

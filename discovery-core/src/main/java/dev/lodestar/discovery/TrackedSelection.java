@@ -32,7 +32,7 @@ final class TrackedSelection implements Selection {
     this.instance = endpoint.instance;
     this.ticker = ticker;
     this.startNanos = ticker.getAsLong();
-    stats.inFlight.incrementAndGet();
+    stats.callStarted();
   }
 
   @Override
@@ -87,7 +87,7 @@ final class TrackedSelection implements Selection {
 
   private boolean finish() {
     if (DONE.compareAndSet(this, 0, 1)) {
-      stats.inFlight.decrementAndGet();
+      stats.callFinished();
       return true;
     }
     return false;

@@ -80,7 +80,7 @@ class LatencyAwareTest {
       assertSame(a, picker.pick(null));
     }
     // One call in flight doubles a's cost to 14.7 ms, above b's 8 ms.
-    oldSlow.inFlight.incrementAndGet();
+    oldSlow.callStarted();
     for (int i = 0; i < 100; i++) {
       assertSame(b, picker.pick(null));
     }
@@ -101,7 +101,7 @@ class LatencyAwareTest {
     // A candidate with no sample and a call in flight costs the penalty (1 s) against b's
     // estimate as of now, which takes one clock read.
     InstanceStats fresh = new InstanceStats("c", ticker, Long.MIN_VALUE);
-    fresh.inFlight.incrementAndGet();
+    fresh.callStarted();
     EndpointView c = new EndpointView(instance(APP, 3), fresh, 1.0);
     Picker withFresh = LoadBalancingStrategy.peakEwma().newPicker(List.<Endpoint>of(b, c), null);
     for (int i = 0; i < 100; i++) {
