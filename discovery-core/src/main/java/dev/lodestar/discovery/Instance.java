@@ -215,7 +215,9 @@ public final class Instance {
     /** Adds a named port. @throws IllegalArgumentException if the port is out of 1..65535 */
     public Builder namedPort(String name, int port) {
       requireNonBlank(name, "name");
-      Checks.port(port, "port " + name);
+      if (port < 1 || port > 65535) { // checked first: the message is built only on failure
+        Checks.port(port, "port " + name);
+      }
       if (namedPorts.isEmpty()) {
         // Most instances have one named port: an immutable one-entry map, which build() keeps
         // as it is, instead of a LinkedHashMap it would copy.

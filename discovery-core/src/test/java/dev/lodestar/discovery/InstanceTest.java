@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class InstanceTest {
@@ -19,8 +20,13 @@ class InstanceTest {
     assertThrows(IllegalArgumentException.class, () -> Instance.of("/a", "", 80));
     assertThrows(IllegalArgumentException.class, () -> Instance.of("/a", "bad host", 80));
     assertThrows(NullPointerException.class, () -> Instance.of("/a", null, 80));
-    assertThrows(IllegalArgumentException.class,
+    IllegalArgumentException badNamedPort = assertThrows(IllegalArgumentException.class,
         () -> Instance.builder("/a", "t", "h", 80).namedPort("http", -1));
+    assertEquals("port http must be in 1..65535, was -1", badNamedPort.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> Instance.builder("/a", "t", "h", 80).namedPort("http", 65536));
+    assertEquals(Map.of("http", 65535),
+        Instance.builder("/a", "t", "h", 80).namedPort("http", 65535).build().namedPorts());
     assertThrows(IllegalArgumentException.class,
         () -> Instance.builder("/a", "t", "h", 80).weight(0));
   }
