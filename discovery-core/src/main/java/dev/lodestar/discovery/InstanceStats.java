@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
  * Live feedback for one instance id: calls in flight, the peak-EWMA latency estimate and passive
  * health. Outlives snapshots: the resolver keeps one per instance id while the id is listed.
  *
- * <p>Readers (pickers) never lock. A latency write takes a try-lock ({@link #writing}): a
+ * <p>Readers (pickers) never lock. The in-flight and failure counters are atomic (any thread,
+ * no lock). A latency write takes a try-lock ({@link #writing}): a
  * sample that arrives while another sample of the same instance is being written is dropped, so
  * a reporting call never waits (an estimate fed by thousands of samples a second loses nothing
  * that matters by it). Ejection state is written by {@link OutlierDetector} under the owning

@@ -156,7 +156,8 @@ final class OutlierDetector {
 
   /**
    * Counts a failure; true if it calls for an ejection (a refused connection, the consecutive
-   * failure limit, or any failure on trial). Lock-free: touches only the instance's atomic counters.
+   * failure limit, or any failure on trial). Lock-free: touches only the instance's atomic
+   * counters.
    */
   boolean failureCallsForEjection(InstanceStats st, Throwable error) {
     int failures = st.failed();

@@ -406,9 +406,9 @@ final class MarathonParser {
   }
 
   /**
-   * Reads one task object. Values that repeat across tasks (agent host, state, zone,
-   * region) are shared through {@code strings}, one table per document, so a large task list
-   * holds one copy of each and allocates nothing for a value it has seen.
+   * Reads one task object. Values that repeat across tasks (agent host, state, zone, region) are
+   * shared through {@code strings}, one table per document, so a large task list holds one copy
+   * of each and allocates nothing for a value it has seen.
    *
    * @param enclosingAppId the id of the app whose {@code tasks} array holds this task, or
    *     {@code null} for a task listed on its own ({@code /v2/tasks}); an embedded task belongs
