@@ -144,12 +144,10 @@ final class Strategies {
       return Integer.highestOneBit(wanted - 1) << 1;
     }
 
-    /** The calling thread's next position, never negative. */
-    int next() {
-      return next(slots);
-    }
-
-    /** {@link #next()} on a {@code slots} array read once by a picker (one load fewer). */
+    /**
+     * The calling thread's next position in {@code slots} (a {@link Cursors}' array, which a
+     * picker keeps itself to save the load of this object), never negative.
+     */
     static int next(int[] slots) {
       int stripe = (int) Thread.currentThread().getId() & (STRIPES - 1);
       return (int) SLOT.getAndAdd(slots, (stripe + 1) * PAD, 1) & Integer.MAX_VALUE;
