@@ -215,7 +215,7 @@ public final class Instance {
     /** Adds a named port. @throws IllegalArgumentException if the port is out of 1..65535 */
     public Builder namedPort(String name, int port) {
       requireNonBlank(name, "name");
-      if (port < 1 || port > 65535) { // checked first: the message is built only on failure
+      if (!Checks.isPort(port)) { // checked first: the message is built only on failure
         Checks.port(port, "port " + name);
       }
       if (namedPorts.isEmpty()) {

@@ -69,12 +69,7 @@ class InstanceStatsTest {
         starved.incrementAndGet();
       }
     };
-    Thread a = new Thread(reporter);
-    Thread b = new Thread(reporter);
-    a.start();
-    b.start();
-    a.join();
-    b.join();
+    onTwoThreads(reporter);
     assertEquals(0, starved.get(), "reporters that kept fewer than " + wanted + " in 10 s");
     double estimate = stats.latencyEstimateNanos();
     assertTrue(estimate >= 1_000_000 && estimate <= 1_999_000, "estimate " + estimate);
@@ -94,12 +89,7 @@ class InstanceStatsTest {
         stats.callFinished();
       }
     };
-    Thread a = new Thread(worker);
-    Thread b = new Thread(worker);
-    a.start();
-    b.start();
-    a.join();
-    b.join();
+    onTwoThreads(worker);
     assertEquals(0, stats.inFlight());
     assertEquals(2 * perThread, stats.consecutiveFailures());
     stats.callStarted();
@@ -107,5 +97,15 @@ class InstanceStatsTest {
     assertEquals(2 * perThread + 1, stats.failed());
     stats.resetFailures();
     assertEquals(0, stats.consecutiveFailures());
+  }
+
+  /** Runs {@code task} on two threads at once and waits for both. */
+  private static void onTwoThreads(Runnable task) throws InterruptedException {
+    Thread a = new Thread(task);
+    Thread b = new Thread(task);
+    a.start();
+    b.start();
+    a.join();
+    b.join();
   }
 }

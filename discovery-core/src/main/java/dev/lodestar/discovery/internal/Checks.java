@@ -37,9 +37,14 @@ public final class Checks {
     return value;
   }
 
+  /** Whether {@code port} is a TCP/UDP port number (1..65535). */
+  public static boolean isPort(int port) {
+    return port >= 1 && port <= 65535;
+  }
+
   /** {@code port}, if it is a TCP/UDP port number (1..65535). */
   public static int port(int port, String name) {
-    if (port < 1 || port > 65535) {
+    if (!isPort(port)) {
       throw new IllegalArgumentException(name + " must be in 1..65535, was " + port);
     }
     return port;

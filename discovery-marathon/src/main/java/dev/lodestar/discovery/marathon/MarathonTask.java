@@ -6,7 +6,8 @@ import java.util.List;
  * One Marathon task as read from an embedded {@code tasks} array or a {@code /v2/tasks} list.
  *
  * @param id the Mesos task id
- * @param appId the app id, or {@code null} in the oldest shapes that omit it
+ * @param appId the app id (for a task read inside an app's {@code tasks} array, that app's id),
+ *     or {@code null} in the oldest shapes that omit it
  * @param host the agent host, possibly {@code null} or empty
  * @param state the Mesos state ({@code TASK_RUNNING}, ...), or {@code null} before Marathon 1.2
  * @param ports the host ports
