@@ -41,15 +41,14 @@ final class Strategies {
     @Override
     public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
       Endpoint[] array = toArray(endpoints);
-      return new PowerOfTwoPicker(array, cumulativeWeights(array) == null, false);
+      return new LeastInFlightPicker(array, cumulativeWeights(array) == null);
     }
   };
 
   static final LoadBalancingStrategy PEAK_EWMA = new Named("peak-ewma") {
     @Override
     public Picker newPicker(List<Endpoint> endpoints, Picker previous) {
-      Endpoint[] array = toArray(endpoints);
-      return new PowerOfTwoPicker(array, cumulativeWeights(array) == null, true);
+      return new PeakEwmaPicker(toArray(endpoints));
     }
   };
 
@@ -208,28 +207,76 @@ final class Strategies {
   }
 
   /**
-   * Power of two choices: two distinct random endpoints, the cheaper one wins, a tie is broken at
-   * random. Cost is calls in flight, or (peak EWMA) latency estimate x (in flight + 1), divided by
-   * the weight either way; with equal weights calls in flight are compared as integers. One 64-bit
-   * draw gives both indexes and the tie-break bit. Over the resolver's own endpoints, two latency
-   * estimates are compared as of the later of their sample times ({@link StampedLatency}), which
-   * orders them as "now" would without a clock read (30 ns on a VM, more than the rest of the
-   * pick); only a candidate with no sample yet sends the pick to the clock-reading path.
+   * Power of two choices by calls in flight: two distinct random endpoints, the one with fewer
+   * calls in flight (divided by its weight) wins, a tie is broken at random. With equal weights
+   * the counts are compared as integers. One 64-bit draw gives both indexes and the tie-break
+   * bit ({@link #first}, {@link #second}).
    */
-  static final class PowerOfTwoPicker implements Picker {
+  static final class LeastInFlightPicker implements Picker {
+    private final Endpoint[] endpoints;
+    private final boolean equalWeights;
+
+    LeastInFlightPicker(Endpoint[] endpoints, boolean equalWeights) {
+      this.endpoints = endpoints;
+      this.equalWeights = equalWeights;
+    }
+
+    @Override
+    public Endpoint pick(String affinityKey) {
+      int n = endpoints.length;
+      if (n == 1) {
+        return endpoints[0];
+      }
+      long r = ThreadLocalRandom.current().nextLong();
+      int a = first(r, n);
+      Endpoint ea = endpoints[a];
+      Endpoint eb = endpoints[second(r, n, a)];
+      boolean tieToA = (r & 1) == 0;
+      if (equalWeights) {
+        int ia = ea.inFlight();
+        int ib = eb.inFlight();
+        return ia < ib ? ea : ia > ib ? eb : tieToA ? ea : eb;
+      }
+      // inFlight / weight compared by cross-multiplying (weights are positive): no division.
+      double ca = ea.inFlight() * eb.weight();
+      double cb = eb.inFlight() * ea.weight();
+      return ca < cb ? ea : ca > cb ? eb : tieToA ? ea : eb;
+    }
+  }
+
+  /** The first index of a power-of-two draw: the high word of {@code r}. */
+  static int first(long r, int n) {
+    return index((int) (r >>> 32), n);
+  }
+
+  /** The second index, distinct from {@code a}: bits 1-31 of {@code r} (bit 0 breaks ties). */
+  static int second(long r, int n, int a) {
+    int b = (int) ((((r >>> 1) & 0x7FFFFFFFL) * (n - 1)) >>> 31);
+    return b >= a ? b + 1 : b;
+  }
+
+  /**
+   * Power of two choices by peak EWMA: the cost of an endpoint is its latency estimate x (calls
+   * in flight + 1) / weight, the cheaper of two random endpoints wins, a tie is broken at random.
+   * Over the resolver's own endpoints, two latency estimates are compared as of the later of
+   * their sample times ({@link StampedLatency}), which orders them as "now" would without a
+   * clock read (30 ns on a VM, more than the rest of the pick); only a candidate with no sample
+   * yet, or an endpoint of a custom strategy, sends the pick to the clock-reading {@link
+   * #byCostNow}.
+   *
+   * <p>A class of its own, apart from {@link LeastInFlightPicker}: with both in one method the
+   * JIT compiled it past its inlining size limit (InlineSmallCode), so every select paid a call.
+   */
+  static final class PeakEwmaPicker implements Picker {
     /** Cost of an endpoint with calls in flight but no latency sample yet (Finagle's penalty). */
     private static final double PENALTY_NANOS = 1e9;
     private final Endpoint[] endpoints;
-    /** The same endpoints, when latency-aware and every one is a StampedLatency; else null. */
+    /** The same endpoints, when every one is a StampedLatency; else null. */
     private final StampedLatency[] stamped;
-    private final boolean equalWeights;
-    private final boolean latencyAware;
 
-    PowerOfTwoPicker(Endpoint[] endpoints, boolean equalWeights, boolean latencyAware) {
+    PeakEwmaPicker(Endpoint[] endpoints) {
       this.endpoints = endpoints;
-      this.equalWeights = equalWeights;
-      this.latencyAware = latencyAware;
-      this.stamped = latencyAware ? stampedOrNull(endpoints) : null;
+      this.stamped = stampedOrNull(endpoints);
     }
 
     private static StampedLatency[] stampedOrNull(Endpoint[] endpoints) {
@@ -250,56 +297,38 @@ final class Strategies {
         return endpoints[0];
       }
       long r = ThreadLocalRandom.current().nextLong();
-      int a = index((int) (r >>> 32), n);
-      int b = (int) ((((r >>> 1) & 0x7FFFFFFFL) * (n - 1)) >>> 31);
-      if (b >= a) {
-        b++;
-      }
-      Endpoint ea = endpoints[a];
-      Endpoint eb = endpoints[b];
-      // The high word gave a, bits 1-31 gave b (same multiply-shift), bit 0 breaks a tie.
+      int a = first(r, n);
+      int b = second(r, n, a);
       boolean tieToA = (r & 1) == 0;
-      if (!latencyAware && equalWeights) {
-        int ia = ea.inFlight();
-        int ib = eb.inFlight();
-        return ia < ib ? ea : ia > ib ? eb : tieToA ? ea : eb;
-      }
-      return cheaper(a, b, ea, eb, tieToA);
-    }
-
-    /**
-     * The weighted or latency-aware comparison, kept out of {@link #pick} so that {@code pick}
-     * stays under the JIT's size limit for inlining a hot method (325 bytecodes) into its callers.
-     */
-    private Endpoint cheaper(int a, int b, Endpoint ea, Endpoint eb, boolean tieToA) {
-      double ca;
-      double cb;
       StampedLatency[] stamped = this.stamped;
-      double la;
-      double lb;
-      if (stamped != null
-          && (la = stamped[a].latencyEstimateNanosAt(stamped[b].latencyStampNanos())) != 0.0
-          && (lb = stamped[b].latencyEstimateNanosAt(stamped[a].latencyStampNanos())) != 0.0) {
+      if (stamped != null) {
+        StampedLatency sa = stamped[a];
+        StampedLatency sb = stamped[b];
         // Each estimate is decayed to the other's stamp, which leaves the later one as it is:
         // both are then as of the later stamp, and decaying on to now would scale both alike.
-        // Cost / weight compared by cross-multiplying (weights are positive): no division.
-        ca = la * (ea.inFlight() + 1) * eb.weight();
-        cb = lb * (eb.inFlight() + 1) * ea.weight();
-      } else {
-        ca = cost(ea);
-        cb = cost(eb);
+        double la = sa.latencyEstimateNanosAt(sb.latencyStampNanos());
+        double lb = sb.latencyEstimateNanosAt(sa.latencyStampNanos());
+        if (la != 0.0 && lb != 0.0) {
+          Endpoint ea = endpoints[a];
+          Endpoint eb = endpoints[b];
+          // Cost / weight compared by cross-multiplying (weights are positive): no division.
+          double ca = la * (ea.inFlight() + 1) * eb.weight();
+          double cb = lb * (eb.inFlight() + 1) * ea.weight();
+          return ca < cb ? ea : ca > cb ? eb : tieToA ? ea : eb;
+        }
       }
-      if (ca == cb) {
-        return tieToA ? ea : eb;
-      }
-      return ca < cb ? ea : eb;
+      return byCostNow(endpoints[a], endpoints[b], tieToA);
     }
 
-    private double cost(Endpoint e) {
+    /** The comparison as of now (reads the clock): a candidate without a sample, or custom. */
+    private static Endpoint byCostNow(Endpoint ea, Endpoint eb, boolean tieToA) {
+      double ca = cost(ea);
+      double cb = cost(eb);
+      return ca < cb ? ea : ca > cb ? eb : tieToA ? ea : eb;
+    }
+
+    private static double cost(Endpoint e) {
       int inFlight = e.inFlight();
-      if (!latencyAware) {
-        return inFlight / e.weight();
-      }
       double latency = e.latencyEstimateNanos();
       if (latency == 0.0 && inFlight != 0) {
         return (PENALTY_NANOS + inFlight) / e.weight();
