@@ -131,7 +131,6 @@ final class InstanceStats {
 
   /**
    * Peak EWMA: a sample above the estimate replaces it, a lower one is blended in with decay.
-   *
    * Concurrent samples may overwrite each other (see the class comment).
    *
    * @param nowNanos when the sample completed, on the resolver's ticker

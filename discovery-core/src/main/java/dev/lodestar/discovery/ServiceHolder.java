@@ -23,11 +23,10 @@ import java.util.function.LongSupplier;
  * under its monitor; nothing outside this class reads or writes its fields. The fields that are
  * read without the monitor (the pick path reads {@link #picker}, and {@link #state} when it is
  * null; maintenance and status read the refresh bookkeeping) are volatile, and are written only
- * under the monitor. The two exceptions
- * are lock-free by design: the pick path sets the {@code accessed} hint (a lost update at worst
- * delays idle expiry by one maintenance round), and {@link #beginRefresh()} claims the single
- * refresh in flight with a compare-and-set. Logging and listener calls decided under the monitor
- * run after it is released.
+ * under the monitor. The two exceptions are lock-free by design: the pick path sets the {@code
+ * accessed} hint (a lost update at worst delays idle expiry by one maintenance round), and {@link
+ * #beginRefresh()} claims the single refresh in flight with a compare-and-set. Logging and
+ * listener calls decided under the monitor run after it is released.
  */
 final class ServiceHolder {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
