@@ -22,9 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Many threads pick while a writer replaces the snapshot continuously. Every instance carries
- * the generation of the snapshot it came from; a pick must return the generation that was current
- * when it started or a later one, minus at most one (the snapshot being replaced as it reads).
+ * Many threads pick (by id, through a handle, and by select) while a writer replaces the
+ * snapshot continuously. Every instance carries the generation of the snapshot it came from; a
+ * pick must return the generation that was current when it started or a later one, minus at most
+ * one (the snapshot being replaced as it reads).
  */
 @Timeout(60)
 class ConcurrencyStressTest {
@@ -52,6 +53,7 @@ class ConcurrencyStressTest {
     try (ServiceResolver resolver = ServiceResolver.builder().source(source).strategy(strategy)
         .build()) {
       resolver.pick(APP);
+      ServiceHandle handle = resolver.service(APP);
       CountDownLatch done = new CountDownLatch(pickers);
       for (int t = 0; t < pickers; t++) {
         int thread = t;
@@ -69,6 +71,10 @@ class ConcurrencyStressTest {
                 } else {
                   s.release();
                 }
+              } else if (n % 3 == 1) {
+                // The handle reads the holder's picker field as pick(id) does, without the
+                // lookup: it must follow the same swaps.
+                instance = thread % 2 == 0 ? handle.pick() : handle.pick("key-" + (n % 50));
               } else {
                 instance = resolver.pick(APP, thread % 2 == 0 ? null : "key-" + (n % 50));
               }
