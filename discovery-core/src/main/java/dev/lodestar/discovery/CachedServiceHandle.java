@@ -33,33 +33,29 @@ final class CachedServiceHandle implements ServiceHandle {
 
   @Override
   public Instance pick() {
-    return endpoint(null).instance();
+    return pick(null);
   }
 
   @Override
   public Instance pick(String affinityKey) {
-    return endpoint(affinityKey).instance();
-  }
-
-  private Endpoint endpoint(String affinityKey) {
     ServiceHolder h = holder;
     if (h != null) {
-      Endpoint endpoint = h.pick(affinityKey);
-      if (endpoint != null) {
-        return endpoint;
+      Instance picked = h.pickInstance(affinityKey);
+      if (picked != null) {
+        return picked;
       }
     }
-    return endpointAfterLookup(affinityKey);
+    return pickAfterLookup(affinityKey);
   }
 
   /** The slow path: first use, or the holder was dropped from the cache. */
-  private Endpoint endpointAfterLookup(String affinityKey) {
+  private Instance pickAfterLookup(String affinityKey) {
     for (int attempt = 0; attempt < 2; attempt++) {
       ServiceHolder h = resolver.holder(serviceId);
       holder = h;
-      Endpoint endpoint = h.pick(affinityKey);
-      if (endpoint != null) {
-        return endpoint;
+      Instance picked = h.pickInstance(affinityKey);
+      if (picked != null) {
+        return picked;
       }
     }
     throw resolver.droppedWhilePicking(serviceId);

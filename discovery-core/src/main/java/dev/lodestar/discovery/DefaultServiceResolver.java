@@ -152,32 +152,28 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public Instance pick(String serviceId) {
-    return pickEndpoint(serviceId, null).instance();
+    return pick(serviceId, null);
   }
 
   @Override
   public Instance pick(String serviceId, String affinityKey) {
-    return pickEndpoint(serviceId, affinityKey).instance();
-  }
-
-  private Endpoint pickEndpoint(String serviceId, String affinityKey) {
     if (serviceId != null) {
       ServiceHolder remembered = (ServiceHolder) RECENT.getAcquire(recent, recentSlot(serviceId));
       if (remembered != null && remembered.serviceId == serviceId) {
-        Endpoint endpoint = remembered.pick(affinityKey);
-        if (endpoint != null) {
-          return endpoint;
+        Instance picked = remembered.pickInstance(affinityKey);
+        if (picked != null) {
+          return picked;
         }
       }
     }
-    Endpoint endpoint = holder(serviceId).pick(affinityKey);
-    if (endpoint == null) { // the holder was dropped between the lookup and the pick
-      endpoint = holder(serviceId).pick(affinityKey);
-      if (endpoint == null) {
+    Instance picked = holder(serviceId).pickInstance(affinityKey);
+    if (picked == null) { // the holder was dropped between the lookup and the pick
+      picked = holder(serviceId).pickInstance(affinityKey);
+      if (picked == null) {
         throw droppedWhilePicking(serviceId);
       }
     }
-    return endpoint;
+    return picked;
   }
 
   @Override

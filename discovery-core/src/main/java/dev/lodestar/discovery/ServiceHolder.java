@@ -90,6 +90,24 @@ final class ServiceHolder {
     return p.pick(affinityKey);
   }
 
+  /**
+   * {@link #pick} for a caller that wants only the instance ({@code pick(id)}, the handle's
+   * {@code pick()}): the picker's {@link Picker#pickInstance}, which the built-in round-robin and
+   * random pickers answer without loading the endpoint object.
+   *
+   * @return the picked instance, or null when this holder is retired
+   * @throws NoInstanceAvailableException as {@link #pick} does
+   */
+  Instance pickInstance(String affinityKey) {
+    touch();
+    Picker p = picker;
+    if (p == null) {
+      Endpoint picked = pickAfterNull(affinityKey);
+      return picked == null ? null : picked.instance();
+    }
+    return p.pickInstance(affinityKey);
+  }
+
   /** {@link #pick} for the outcome-reporting path: the endpoint with its feedback target. */
   EndpointView pickView(String affinityKey) {
     touch();

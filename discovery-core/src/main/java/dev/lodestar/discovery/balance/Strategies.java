@@ -1,5 +1,6 @@
 package dev.lodestar.discovery.balance;
 
+import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.internal.StampedLatency;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -88,6 +89,18 @@ final class Strategies {
     return endpoints.toArray(new Endpoint[0]);
   }
 
+  /**
+   * The endpoints' instances, index for index: {@link Picker#pickInstance} reads an instance here
+   * instead of loading the endpoint object.
+   */
+  static Instance[] instancesOf(Endpoint[] endpoints) {
+    Instance[] instances = new Instance[endpoints.length];
+    for (int i = 0; i < endpoints.length; i++) {
+      instances[i] = endpoints[i].instance();
+    }
+    return instances;
+  }
+
   /** Cumulative weights, or null when every weight is equal (the uniform fast path). */
   static double[] cumulativeWeights(Endpoint[] endpoints) {
     double first = endpoints[0].weight();
@@ -164,10 +177,12 @@ final class Strategies {
     /** {@code cursors.slots}, kept here so a pick reads it without going through cursors. */
     private final int[] slots;
     private final Endpoint[] endpoints;
+    private final Instance[] instances;
     private final double[] cumulative;
 
     RoundRobinPicker(Endpoint[] endpoints, Cursors cursors) {
       this.endpoints = endpoints;
+      this.instances = instancesOf(endpoints);
       this.cursors = cursors;
       this.slots = cursors.slots;
       this.cumulative = cumulativeWeights(endpoints);
@@ -175,34 +190,53 @@ final class Strategies {
 
     @Override
     public Endpoint pick(String affinityKey) {
+      return endpoints[nextIndex()];
+    }
+
+    @Override
+    public Instance pickInstance(String affinityKey) {
+      return instances[nextIndex()];
+    }
+
+    private int nextIndex() {
       int i = Cursors.next(slots);
       if (cumulative == null) {
-        return endpoints[i % endpoints.length];
+        return i % endpoints.length;
       }
       double x = i * GOLDEN;
       x -= (long) x;
-      return endpoints[weightedIndex(cumulative, x * cumulative[cumulative.length - 1])];
+      return weightedIndex(cumulative, x * cumulative[cumulative.length - 1]);
     }
   }
 
   /** Uniform or weighted random choice. */
   static final class RandomPicker implements Picker {
     private final Endpoint[] endpoints;
+    private final Instance[] instances;
     private final double[] cumulative;
 
     RandomPicker(Endpoint[] endpoints, double[] cumulative) {
       this.endpoints = endpoints;
+      this.instances = instancesOf(endpoints);
       this.cumulative = cumulative;
     }
 
     @Override
     public Endpoint pick(String affinityKey) {
+      return endpoints[nextIndex()];
+    }
+
+    @Override
+    public Instance pickInstance(String affinityKey) {
+      return instances[nextIndex()];
+    }
+
+    private int nextIndex() {
       ThreadLocalRandom random = ThreadLocalRandom.current();
       if (cumulative == null) {
-        return endpoints[index(random.nextInt(), endpoints.length)];
+        return index(random.nextInt(), endpoints.length);
       }
-      return endpoints[weightedIndex(
-          cumulative, random.nextDouble() * cumulative[cumulative.length - 1])];
+      return weightedIndex(cumulative, random.nextDouble() * cumulative[cumulative.length - 1]);
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lodestar.discovery.Instance;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -38,6 +39,8 @@ class StrategyTest {
         assertNotNull(e);
         assertTrue(endpoints.contains(e));
         assertTrue(endpoints.contains(rebuilt.pick("key-" + i)));
+        Instance instance = picker.pickInstance(i % 3 == 0 ? null : "key-" + i);
+        assertTrue(endpoints.stream().anyMatch(x -> x.instance() == instance), "pickInstance");
       }
     }
     assertThrows(IllegalArgumentException.class, () -> strategy.newPicker(List.of(), null));
@@ -50,7 +53,13 @@ class StrategyTest {
     Picker picker = LoadBalancingStrategy.roundRobin().newPicker(endpoints, null);
     for (int cycle = 0; cycle < 1000; cycle++) {
       for (int i = 0; i < 3; i++) {
-        assertSame(endpoints.get(i), picker.pick(null), "cycle " + cycle + " position " + i);
+        // pick and pickInstance advance the same cycle
+        Endpoint expected = endpoints.get(i);
+        if ((cycle + i) % 2 == 0) {
+          assertSame(expected, picker.pick(null), "cycle " + cycle + " position " + i);
+        } else {
+          assertSame(expected.instance(), picker.pickInstance(null), "cycle " + cycle + " " + i);
+        }
       }
     }
   }
@@ -69,7 +78,7 @@ class StrategyTest {
     List<Endpoint> endpoints = FakeEndpoint.many(3);
     ((FakeEndpoint) endpoints.get(0)).weight = 0.1; // a slow-starting instance
     Picker picker = LoadBalancingStrategy.roundRobin().newPicker(endpoints, null);
-    Map<Endpoint, Integer> counts = count(picker, 21_000);
+    Map<Endpoint, Integer> counts = count(picker, endpoints, 21_000);
     // Expected shares 0.1/2.1, 1/2.1, 1/2.1: the golden-ratio sequence is within 1% of them.
     assertEquals(1000, counts.get(endpoints.get(0)), 210);
     assertEquals(10_000, counts.get(endpoints.get(1)), 210);
@@ -81,7 +90,7 @@ class StrategyTest {
     List<Endpoint> endpoints = FakeEndpoint.many(10);
     Picker picker = LoadBalancingStrategy.random().newPicker(endpoints, null);
     int picks = 100_000;
-    Map<Endpoint, Integer> counts = count(picker, picks);
+    Map<Endpoint, Integer> counts = count(picker, endpoints, picks);
     double expected = picks / 10.0;
     double chi2 = 0;
     for (Endpoint e : endpoints) {
@@ -101,7 +110,7 @@ class StrategyTest {
     }
     Picker picker = LoadBalancingStrategy.weightedRandom().newPicker(endpoints, null);
     int picks = 200_000;
-    Map<Endpoint, Integer> counts = count(picker, picks);
+    Map<Endpoint, Integer> counts = count(picker, endpoints, picks);
     double chi2 = 0;
     for (int i = 0; i < 10; i++) {
       double expected = picks * (i + 1) / total;
@@ -117,7 +126,7 @@ class StrategyTest {
     ((FakeEndpoint) endpoints.get(0)).inFlight = 10;
     ((FakeEndpoint) endpoints.get(1)).inFlight = 5;
     Picker picker = LoadBalancingStrategy.leastInFlight().newPicker(endpoints, null);
-    Map<Endpoint, Integer> counts = count(picker, 10_000);
+    Map<Endpoint, Integer> counts = count(picker, endpoints, 10_000);
     // Two distinct choices: the most loaded always loses, the second loses to both idle ones.
     assertEquals(0, counts.getOrDefault(endpoints.get(0), 0));
     assertTrue(counts.getOrDefault(endpoints.get(1), 0) < 2500, counts.toString());
@@ -133,13 +142,13 @@ class StrategyTest {
     }
     ((FakeEndpoint) endpoints.get(0)).latency = 10_000_000; // 10x slower
     Picker picker = LoadBalancingStrategy.peakEwma().newPicker(endpoints, null);
-    Map<Endpoint, Integer> counts = count(picker, 10_000);
+    Map<Endpoint, Integer> counts = count(picker, endpoints, 10_000);
     assertEquals(0, counts.getOrDefault(endpoints.get(0), 0));
     // ... unless the fast ones are loaded enough that the slow one is cheaper.
     for (int i = 1; i < 4; i++) {
       ((FakeEndpoint) endpoints.get(i)).inFlight = 20;
     }
-    assertTrue(count(picker, 10_000).getOrDefault(endpoints.get(0), 0) > 4000);
+    assertTrue(count(picker, endpoints, 10_000).getOrDefault(endpoints.get(0), 0) > 4000);
   }
 
   @Test
@@ -180,10 +189,14 @@ class StrategyTest {
     assertEquals(1.0 / n, share, 0.035, "moved share");
   }
 
-  private static Map<Endpoint, Integer> count(Picker picker, int picks) {
+  /** Counts picks per endpoint; every other pick goes through {@link Picker#pickInstance}. */
+  private static Map<Endpoint, Integer> count(Picker picker, List<Endpoint> endpoints, int picks) {
+    Map<Instance, Endpoint> byInstance = new IdentityHashMap<>();
+    endpoints.forEach(e -> byInstance.put(e.instance(), e));
     Map<Endpoint, Integer> counts = new IdentityHashMap<>();
     for (int i = 0; i < picks; i++) {
-      counts.merge(picker.pick(null), 1, Integer::sum);
+      Endpoint picked = i % 2 == 0 ? picker.pick(null) : byInstance.get(picker.pickInstance(null));
+      counts.merge(picked, 1, Integer::sum);
     }
     return counts;
   }
