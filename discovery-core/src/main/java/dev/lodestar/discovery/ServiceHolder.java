@@ -5,6 +5,8 @@ import dev.lodestar.discovery.balance.HealthPolicy;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
 import dev.lodestar.discovery.balance.Picker;
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +25,23 @@ import java.util.function.LongSupplier;
  * under its monitor; nothing outside this class reads or writes its fields. The fields that are
  * read without the monitor (the pick path reads {@link #picker}, and {@link #state} when it is
  * null; maintenance and status read the refresh bookkeeping) are volatile, and are written only
- * under the monitor. The two exceptions are lock-free by design: the pick path sets the {@code
- * accessed} hint (a lost update at worst delays idle expiry by one maintenance round), and {@link
- * #beginRefresh()} claims the single refresh in flight with a compare-and-set. Logging and
- * listener calls decided under the monitor run after it is released.
+ * under the monitor. The exceptions are lock-free by design: a pick through an {@link AccessProbe}
+ * sets the {@code accessed} hint and swaps the probe for the picker it wraps with a compare-and-set
+ * (a lost update at worst delays idle expiry by one maintenance round, or leaves a probe for one
+ * more pick), and {@link #beginRefresh()} claims the single refresh in flight with a
+ * compare-and-set. Logging and listener calls decided under the monitor run after it is released.
  */
 final class ServiceHolder {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
+  private static final VarHandle PICKER;
+
+  static {
+    try {
+      PICKER = MethodHandles.lookup().findVarHandle(ServiceHolder.class, "picker", Picker.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   final String serviceId;
   private final LoadBalancingStrategy strategy;
@@ -42,11 +54,19 @@ final class ServiceHolder {
 
   private volatile ServiceState state;
   /**
-   * {@code state.picker}, written right after {@link #state}: a pick reads the picker in one
-   * load instead of two dependent ones (the pick path is a chain of loads, each ~1 ns).
+   * What a pick calls, written right after {@link #state}: {@code state.picker} itself (a pick
+   * reads it in one load instead of two dependent ones: the pick path is a chain of loads, each
+   * ~1 ns), an {@link AccessProbe} around it while no pick has come since maintenance last took
+   * the {@link #accessed} hint, a {@link CountingPicker} around it when picks are recorded, or
+   * null when the state has no picker. A pick through the state's picker itself does nothing but
+   * pick: no flag to read or write.
    */
   private volatile Picker picker;
-  /** Set by picks, cleared by maintenance: tells the cache the service is still in use. */
+  /**
+   * Set by a pick (through the probe, or on the slow path), taken by maintenance: tells the cache
+   * the service is still in use. While it is false and the state has a picker, {@link #picker}
+   * is a probe.
+   */
   private volatile boolean accessed;
   private final AtomicBoolean refreshing = new AtomicBoolean();
   // Refresh bookkeeping: written under the monitor, read anywhere.
@@ -82,7 +102,6 @@ final class ServiceHolder {
    * @throws NoInstanceAvailableException the state's shared, stackless one, if nothing is routable
    */
   Endpoint pick(String affinityKey) {
-    touch();
     Picker p = picker;
     if (p == null) {
       return pickAfterNull(affinityKey);
@@ -99,7 +118,6 @@ final class ServiceHolder {
    * @throws NoInstanceAvailableException as {@link #pick} does
    */
   Instance pickInstance(String affinityKey) {
-    touch();
     Picker p = picker;
     if (p == null) {
       Endpoint picked = pickAfterNull(affinityKey);
@@ -110,7 +128,6 @@ final class ServiceHolder {
 
   /** {@link #pick} for the outcome-reporting path: the endpoint with its feedback target. */
   EndpointView pickView(String affinityKey) {
-    touch();
     Picker p = picker;
     Endpoint picked = p != null ? p.pick(affinityKey) : pickAfterNull(affinityKey);
     if (picked == null || picked instanceof EndpointView) {
@@ -124,6 +141,7 @@ final class ServiceHolder {
    * rebuild has set a picker since (the two fields are written one after the other).
    */
   private Endpoint pickAfterNull(String affinityKey) {
+    touch();
     ServiceState s = state;
     Picker p = s.picker;
     if (p != null) {
@@ -165,12 +183,80 @@ final class ServiceHolder {
     return outliers.stats(instanceId);
   }
 
+  /** What a pick does besides picking: on the slow path, and on every pick when picks count. */
   private void touch() {
     if (!accessed) {
       accessed = true;
     }
     if (picks != null) {
       picks.increment();
+    }
+  }
+
+  /** The picker field's value for a state's picker (under the monitor). */
+  private Picker pickerFor(Picker statePicker) {
+    if (statePicker == null) {
+      return null;
+    }
+    if (picks != null) {
+      return new CountingPicker(statePicker, this);
+    }
+    return accessed ? statePicker : new AccessProbe(statePicker, this);
+  }
+
+  /**
+   * Stands in for the state's picker until a pick comes: that pick sets {@link #accessed} and
+   * puts the state's picker back, so later picks skip the probe (and any flag) until maintenance
+   * takes the hint and installs a new probe. A probe replaced meanwhile (rebuild, retire, a new
+   * probe) stays replaced: the compare-and-set only swaps this probe.
+   */
+  private static final class AccessProbe implements Picker {
+    private final Picker statePicker;
+    private final ServiceHolder holder;
+
+    AccessProbe(Picker statePicker, ServiceHolder holder) {
+      this.statePicker = statePicker;
+      this.holder = holder;
+    }
+
+    @Override
+    public Endpoint pick(String affinityKey) {
+      holder.probed(this);
+      return statePicker.pick(affinityKey);
+    }
+
+    @Override
+    public Instance pickInstance(String affinityKey) {
+      holder.probed(this);
+      return statePicker.pickInstance(affinityKey);
+    }
+  }
+
+  private void probed(AccessProbe probe) {
+    accessed = true; // before the swap: a state picker in the field always means accessed
+    PICKER.compareAndSet(this, probe, probe.statePicker);
+  }
+
+  /** The state's picker when picks are recorded: every pick counts and marks the holder used. */
+  private static final class CountingPicker implements Picker {
+    private final Picker statePicker;
+    private final ServiceHolder holder;
+
+    CountingPicker(Picker statePicker, ServiceHolder holder) {
+      this.statePicker = statePicker;
+      this.holder = holder;
+    }
+
+    @Override
+    public Endpoint pick(String affinityKey) {
+      holder.touch();
+      return statePicker.pick(affinityKey);
+    }
+
+    @Override
+    public Instance pickInstance(String affinityKey) {
+      holder.touch();
+      return statePicker.pickInstance(affinityKey);
     }
   }
 
@@ -286,13 +372,20 @@ final class ServiceHolder {
     return since != 0 && now - since >= graceNanos;
   }
 
-  /** Whether a pick used the service since the last call; clears the hint. */
-  boolean takeAccessed() {
-    if (accessed) {
-      accessed = false;
-      return true;
+  /**
+   * Whether a pick used the service since the last call; clears the hint and, unless picks are
+   * counted, puts a probe in front of the state's picker so the next pick sets it again.
+   */
+  synchronized boolean takeAccessed() {
+    if (!accessed) {
+      return false;
     }
-    return false;
+    accessed = false;
+    ServiceState s = state;
+    if (picks == null && s != null && s.picker != null) {
+      picker = new AccessProbe(s.picker, this);
+    }
+    return true;
   }
 
   /** When a snapshot was last confirmed by the source. */
@@ -337,7 +430,7 @@ final class ServiceHolder {
         : strategy.newPicker(r.endpoints(), previous == null ? null : previous.picker);
     state = new ServiceState(snapshot, picker, r.endpoints(), r.routable(), r.ejected(),
         r.panic(), r.unavailableReason(), r.rebuildAtNanos());
-    this.picker = picker;
+    this.picker = pickerFor(picker);
   }
 
   /** Outcome reports from {@link TrackedSelection}. */

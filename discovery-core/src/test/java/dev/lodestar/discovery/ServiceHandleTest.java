@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lodestar.discovery.balance.HealthPolicy;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -86,6 +88,44 @@ class ServiceHandleTest {
     assertEquals(Set.of(APP), resolver.cachedServices());
     assertSame(holder, resolver.holder(APP), "never dropped and reloaded");
     assertTrue(!holder.retired());
+  }
+
+  @Test
+  void picksAfterARebuildStillCountAsUseAndAnUnusedServiceStillExpires() {
+    // Maintenance takes the "accessed" hint and arms a probe picker that the next pick consumes.
+    // A rebuild in between (an ejection here: unlike an accepted snapshot it does not touch the
+    // cache) must keep the probe, or the picks after it would not count and a service in use
+    // would expire.
+    source.answer(APP, instances(APP, 4));
+    resolver = (DefaultServiceResolver) ServiceResolver.builder().source(source)
+        .refreshInterval(Duration.ofMinutes(10)).idleExpiry(Duration.ofMinutes(2))
+        .healthPolicy(HealthPolicy.custom().consecutiveFailures(1).build())
+        .ticker(ticker).executor(Runnable::run).build();
+    ServiceHandle app = resolver.service(APP);
+    app.pick();
+    ServiceHolder holder = resolver.holder(APP);
+    for (int minute = 0; minute < 6; minute++) {
+      ticker.advance(Duration.ofMinutes(1));
+      resolver.runMaintenance(); // also ends the previous minute's ejection: another rebuild
+      resolver.track(APP, instance(APP, 1 + minute % 4)).failure(new IOException("refused"));
+      assertEquals(1, resolver.status(APP).orElseThrow().ejectedInstances(), "rebuilt");
+      switch (minute % 3) { // one pick per minute, through each pick path in turn
+        case 0:
+          app.pick();
+          break;
+        case 1:
+          resolver.pick(APP);
+          break;
+        default:
+          app.select().release();
+      }
+    }
+    resolver.runMaintenance();
+    assertSame(holder, resolver.holder(APP), "used every minute: never dropped");
+    ticker.advance(Duration.ofMinutes(3));
+    resolver.runMaintenance();
+    assertTrue(resolver.cachedServices().isEmpty(), "unused for longer than idleExpiry");
+    assertTrue(holder.retired());
   }
 
   @Test

@@ -188,24 +188,29 @@ final class Strategies {
       this.cumulative = cumulativeWeights(endpoints);
     }
 
+    // The array and its length are read before the atomic add (an argument is evaluated before
+    // the call): loads after a locked instruction wait for it, loads before it overlap.
     @Override
     public Endpoint pick(String affinityKey) {
-      return endpoints[nextIndex()];
+      Endpoint[] e = endpoints;
+      return e[nextIndex(e.length)];
     }
 
     @Override
     public Instance pickInstance(String affinityKey) {
-      return instances[nextIndex()];
+      Instance[] a = instances;
+      return a[nextIndex(a.length)];
     }
 
-    private int nextIndex() {
+    private int nextIndex(int n) {
+      double[] c = cumulative;
       int i = Cursors.next(slots);
-      if (cumulative == null) {
-        return i % endpoints.length;
+      if (c == null) {
+        return i % n;
       }
       double x = i * GOLDEN;
       x -= (long) x;
-      return weightedIndex(cumulative, x * cumulative[cumulative.length - 1]);
+      return weightedIndex(c, x * c[c.length - 1]);
     }
   }
 
@@ -223,18 +228,20 @@ final class Strategies {
 
     @Override
     public Endpoint pick(String affinityKey) {
-      return endpoints[nextIndex()];
+      Endpoint[] e = endpoints;
+      return e[nextIndex(e.length)];
     }
 
     @Override
     public Instance pickInstance(String affinityKey) {
-      return instances[nextIndex()];
+      Instance[] a = instances;
+      return a[nextIndex(a.length)];
     }
 
-    private int nextIndex() {
+    private int nextIndex(int n) {
       ThreadLocalRandom random = ThreadLocalRandom.current();
       if (cumulative == null) {
-        return index(random.nextInt(), endpoints.length);
+        return index(random.nextInt(), n);
       }
       return weightedIndex(cumulative, random.nextDouble() * cumulative[cumulative.length - 1]);
     }
