@@ -36,6 +36,19 @@ class InstanceStatsTest {
   }
 
   @Test
+  void theEstimateAtAGivenTimeIsUndecayedUpToItsStampAndDecayedAfterIt() {
+    long stamp = clock.get();
+    assertEquals(0.0, stats.latencyEstimateNanosAt(stamp + 1_000_000_000L), 0.0, "no sample");
+    stats.observeLatency(6_000_000, stamp);
+    assertEquals(stamp, stats.latencyStampNanos());
+    assertEquals(6_000_000, stats.latencyEstimateNanosAt(stamp - 5_000_000_000L), 0.0);
+    assertEquals(6_000_000, stats.latencyEstimateNanosAt(stamp), 0.0);
+    assertEquals(6_000_000 * Math.exp(-0.5),
+        stats.latencyEstimateNanosAt(stamp + (long) (InstanceStats.DECAY_NANOS / 2)), 1.0);
+    assertEquals(6_000_000 * Math.exp(-1e-5), stats.latencyEstimateNanosAt(stamp + 100_000), 1e-3);
+  }
+
+  @Test
   void theEstimateDecaysWithTimeAndALateReportDoesNotMoveTheStampBack() {
     stats.observeLatency(8_000_000, clock.get());
     clock.addAndGet((long) InstanceStats.DECAY_NANOS * 2);
