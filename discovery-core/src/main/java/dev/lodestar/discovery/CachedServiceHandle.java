@@ -1,6 +1,5 @@
 package dev.lodestar.discovery;
 
-import dev.lodestar.discovery.balance.Endpoint;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
