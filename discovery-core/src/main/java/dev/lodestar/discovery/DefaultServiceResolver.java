@@ -102,14 +102,10 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.recordPicks = b.recordPicks;
     this.ticker = b.ticker;
     this.executor = b.executor;
-    Caffeine<Object, Object> caffeine = Caffeine.newBuilder()
+    this.cache = Caffeine.newBuilder()
         .executor(executor)
         .ticker(ticker::getAsLong)
-        .expireAfterAccess(b.idleExpiry);
-    if (b.maxStaleness != null) {
-      caffeine.expireAfterWrite(b.maxStaleness);
-    }
-    this.cache = caffeine
+        .expireAfter(new ServiceExpiry(b.idleExpiry, b.maxStaleness))
         .removalListener((String id, ServiceHolder holder, RemovalCause cause) -> {
           if (holder != null && cause != RemovalCause.REPLACED) {
             if (holders.remove(id, holder)) {
@@ -580,7 +576,8 @@ final class DefaultServiceResolver implements ServiceResolver {
       // A watched service counts as used: its watchers depend on its refreshes and pushes.
       boolean accessed = holder.takeAccessed();
       if (accessed || watchers.watched(holder.serviceId)) {
-        cache.getIfPresent(holder.serviceId); // records the access
+        holder.markUsed(now);
+        cache.getIfPresent(holder.serviceId); // the read makes ServiceExpiry move the deadline
       }
       if (!sourcePushes && holder.refreshDue(now)) {
         refresh(holder);

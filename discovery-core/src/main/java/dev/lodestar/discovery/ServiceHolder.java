@@ -75,6 +75,8 @@ final class ServiceHolder {
   private volatile Throwable lastError;
   /** When the source started calling the service unknown; 0 while it does not. */
   private volatile long unknownSinceNanos;
+  /** When maintenance last saw the service used (or its first load); see ServiceExpiry. */
+  private volatile long lastUsedNanos;
   private int failedRefreshes; // guarded by this
   /**
    * Logging and listener calls made while holding the lock, run after it is released: a slow log
@@ -92,6 +94,7 @@ final class ServiceHolder {
     this.listener = listener;
     this.watchers = watchers;
     this.picks = recordPicks ? new LongAdder() : null;
+    this.lastUsedNanos = ticker.getAsLong(); // created by a first pick's load
   }
 
   /**
@@ -386,6 +389,16 @@ final class ServiceHolder {
       picker = new AccessProbe(s.picker, this);
     }
     return true;
+  }
+
+  /** Records a use seen by maintenance (a pick since its last round, or a watcher). */
+  synchronized void markUsed(long now) {
+    lastUsedNanos = now;
+  }
+
+  /** When maintenance last saw the service used, or when the holder was created. */
+  long lastUsedNanos() {
+    return lastUsedNanos;
   }
 
   /** When a snapshot was last confirmed by the source. */

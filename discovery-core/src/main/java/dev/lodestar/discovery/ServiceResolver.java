@@ -279,7 +279,10 @@ public interface ServiceResolver extends AutoCloseable {
     }
 
     /**
-     * A service not used for this long is dropped from the cache (default 10 min).
+     * A service not used for this long is dropped from the cache (default 10 min), and its source
+     * stops refreshing it. Use is a pick or select (through an id or a handle) or an open watch;
+     * background refreshes and source pushes are not use. Measured at the maintenance rounds, so
+     * a drop may come up to one round ({@code refreshInterval / 2}, at most 1 s) late.
      *
      * @throws IllegalArgumentException if not positive
      */

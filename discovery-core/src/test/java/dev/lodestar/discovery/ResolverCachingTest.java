@@ -140,6 +140,24 @@ class ResolverCachingTest {
   }
 
   @Test
+  void refreshesAndPushesDoNotCountAsUse() {
+    // Refreshed every 30 s and pushed to, but picked only once: it must still idle-expire, or a
+    // resolver would poll every service it ever looked up for as long as it runs.
+    source.answer(APP, instances(APP, 2));
+    build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofSeconds(30))
+        .idleExpiry(Duration.ofMinutes(2)));
+    resolver.pick(APP);
+    for (int halfMinute = 0; halfMinute < 6; halfMinute++) {
+      ticker.advance(Duration.ofSeconds(30));
+      resolver.runMaintenance();
+      source.listener.onSnapshot(
+          ServiceSnapshot.of(APP, List.of(instance(APP, halfMinute + 10)), "pushed"));
+    }
+    assertTrue(source.loads.get() >= 4, "refreshed meanwhile: " + source.loads.get());
+    assertEquals(Set.of(), resolver.cachedServices(), "unused for 3 minutes, idleExpiry 2");
+  }
+
+  @Test
   void lookupsByIdFollowReloadsAndIdsThatShareARecentSlot() {
     // Two ids that share a slot of the resolver's table of recent lookups.
     String other = null;
