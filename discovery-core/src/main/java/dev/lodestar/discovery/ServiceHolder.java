@@ -94,7 +94,7 @@ final class ServiceHolder {
     this.listener = listener;
     this.watchers = watchers;
     this.picks = recordPicks ? new LongAdder() : null;
-    this.lastUsedNanos = ticker.getAsLong(); // created by a first pick's load
+    this.lastUsedNanos = ticker.getAsLong(); // created by a first load, which a use asked for
   }
 
   /**
