@@ -47,7 +47,7 @@ final class ServiceExpiry implements Expiry<String, ServiceHolder> {
   }
 
   /** Nanoseconds until the first of the two deadlines; never negative, no overflow. */
-  long remaining(ServiceHolder holder, long now) {
+  private long remaining(ServiceHolder holder, long now) {
     long idleLeft = idleNanos - Math.max(now - holder.lastUsedNanos(), 0);
     long staleLeft = stalenessNanos == Long.MAX_VALUE
         ? Long.MAX_VALUE

@@ -25,11 +25,11 @@ import java.util.function.LongSupplier;
  * under its monitor; nothing outside this class reads or writes its fields. The fields that are
  * read without the monitor (the pick path reads {@link #picker}, and {@link #state} when it is
  * null; maintenance and status read the refresh bookkeeping) are volatile, and are written only
- * under the monitor. The exceptions are lock-free by design: a pick through an {@link AccessProbe}
- * sets the {@code accessed} hint and swaps the probe for the picker it wraps with a compare-and-set
- * (a lost update at worst delays idle expiry by one maintenance round, or leaves a probe for one
- * more pick), and {@link #beginRefresh()} claims the single refresh in flight with a
- * compare-and-set. Logging and listener calls decided under the monitor run after it is released.
+ * under the monitor. The exceptions are lock-free by design: a pick through a probe (a {@link
+ * UsePicker}) sets the {@code accessed} hint and swaps the probe for the picker it wraps with a
+ * compare-and-set (a lost update at worst delays idle expiry by one maintenance round, or leaves a
+ * probe for one more pick), and {@link #beginRefresh()} claims the single refresh in flight with
+ * a compare-and-set. Logging and listener calls decided under the monitor run after it is released.
  */
 final class ServiceHolder {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
@@ -56,10 +56,10 @@ final class ServiceHolder {
   /**
    * What a pick calls, written right after {@link #state}: {@code state.picker} itself (a pick
    * reads it in one load instead of two dependent ones: the pick path is a chain of loads, each
-   * ~1 ns), an {@link AccessProbe} around it while no pick has come since maintenance last took
-   * the {@link #accessed} hint, a {@link CountingPicker} around it when picks are recorded, or
-   * null when the state has no picker. A pick through the state's picker itself does nothing but
-   * pick: no flag to read or write.
+   * ~1 ns), a probe ({@link UsePicker}) around it while no pick has come since maintenance last
+   * took the {@link #accessed} hint, a lasting {@link UsePicker} around it when picks are
+   * recorded, or null when the state has no picker. A pick through the state's picker itself
+   * does nothing but pick: no flag to read or write.
    */
   private volatile Picker picker;
   /**
@@ -202,65 +202,50 @@ final class ServiceHolder {
       return null;
     }
     if (picks != null) {
-      return new CountingPicker(statePicker, this);
+      return new UsePicker(statePicker, this, false);
     }
-    return accessed ? statePicker : new AccessProbe(statePicker, this);
+    return accessed ? statePicker : new UsePicker(statePicker, this, true);
   }
 
   /**
-   * Stands in for the state's picker until a pick comes: that pick sets {@link #accessed} and
-   * puts the state's picker back, so later picks skip the probe (and any flag) until maintenance
-   * takes the hint and installs a new probe. A probe replaced meanwhile (rebuild, retire, a new
-   * probe) stays replaced: the compare-and-set only swaps this probe.
+   * The state's picker with what a pick does besides picking, in the picker field instead of it.
+   * As a probe ({@code once}) it stands in until a pick comes: that pick sets {@link #accessed}
+   * and puts the state's picker back, so later picks skip it (and any flag) until maintenance
+   * takes the hint and installs a new probe; a probe replaced meanwhile (rebuild, retire, a new
+   * probe) stays replaced, since the compare-and-set only swaps this probe. When picks are
+   * recorded it stays, and every pick goes through {@link #touch()}.
    */
-  private static final class AccessProbe implements Picker {
+  private static final class UsePicker implements Picker {
     private final Picker statePicker;
     private final ServiceHolder holder;
+    private final boolean once;
 
-    AccessProbe(Picker statePicker, ServiceHolder holder) {
+    UsePicker(Picker statePicker, ServiceHolder holder, boolean once) {
       this.statePicker = statePicker;
       this.holder = holder;
+      this.once = once;
     }
 
     @Override
     public Endpoint pick(String affinityKey) {
-      holder.probed(this);
+      holder.used(this);
       return statePicker.pick(affinityKey);
     }
 
     @Override
     public Instance pickInstance(String affinityKey) {
-      holder.probed(this);
+      holder.used(this);
       return statePicker.pickInstance(affinityKey);
     }
   }
 
-  private void probed(AccessProbe probe) {
+  private void used(UsePicker through) {
+    if (!through.once) {
+      touch();
+      return;
+    }
     accessed = true; // before the swap: a state picker in the field always means accessed
-    PICKER.compareAndSet(this, probe, probe.statePicker);
-  }
-
-  /** The state's picker when picks are recorded: every pick counts and marks the holder used. */
-  private static final class CountingPicker implements Picker {
-    private final Picker statePicker;
-    private final ServiceHolder holder;
-
-    CountingPicker(Picker statePicker, ServiceHolder holder) {
-      this.statePicker = statePicker;
-      this.holder = holder;
-    }
-
-    @Override
-    public Endpoint pick(String affinityKey) {
-      holder.touch();
-      return statePicker.pick(affinityKey);
-    }
-
-    @Override
-    public Instance pickInstance(String affinityKey) {
-      holder.touch();
-      return statePicker.pickInstance(affinityKey);
-    }
+    PICKER.compareAndSet(this, through, through.statePicker);
   }
 
   private static EndpointView noPicker(ServiceState s) {
@@ -385,8 +370,8 @@ final class ServiceHolder {
     }
     accessed = false;
     ServiceState s = state;
-    if (picks == null && s != null && s.picker != null) {
-      picker = new AccessProbe(s.picker, this);
+    if (picks == null && s != null) {
+      picker = pickerFor(s.picker); // a probe again (null for a retired or empty state)
     }
     return true;
   }

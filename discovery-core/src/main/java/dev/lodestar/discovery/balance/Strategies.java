@@ -167,42 +167,59 @@ final class Strategies {
   }
 
   /**
-   * Round-robin. Equal weights: exact cycling per {@link Cursors} counter. Unequal weights: the
-   * golden-ratio sequence {@code frac(i * 0.618...)} mapped through cumulative weights, which
-   * spreads picks evenly and in proportion to weight without locks or a schedule table.
+   * A picker that chooses an index alone, from the endpoint count ({@link #nextIndex}): {@code
+   * pick} and {@code pickInstance} read the same index from the endpoints or from their
+   * instances. The array and its length are read before {@code nextIndex} (an argument is
+   * evaluated before the call): loads after round-robin's atomic add wait for it, loads before it
+   * overlap.
    */
-  static final class RoundRobinPicker implements Picker {
-    private static final double GOLDEN = 0.6180339887498949;
-    final Cursors cursors;
-    /** {@code cursors.slots}, kept here so a pick reads it without going through cursors. */
-    private final int[] slots;
+  abstract static class IndexPicker implements Picker {
     private final Endpoint[] endpoints;
     private final Instance[] instances;
-    private final double[] cumulative;
+    /** Cumulative weights, or null when every weight is equal. */
+    final double[] cumulative;
 
-    RoundRobinPicker(Endpoint[] endpoints, Cursors cursors) {
+    IndexPicker(Endpoint[] endpoints, double[] cumulative) {
       this.endpoints = endpoints;
       this.instances = instancesOf(endpoints);
-      this.cursors = cursors;
-      this.slots = cursors.slots;
-      this.cumulative = cumulativeWeights(endpoints);
+      this.cumulative = cumulative;
     }
 
-    // The array and its length are read before the atomic add (an argument is evaluated before
-    // the call): loads after a locked instruction wait for it, loads before it overlap.
     @Override
-    public Endpoint pick(String affinityKey) {
+    public final Endpoint pick(String affinityKey) {
       Endpoint[] e = endpoints;
       return e[nextIndex(e.length)];
     }
 
     @Override
-    public Instance pickInstance(String affinityKey) {
+    public final Instance pickInstance(String affinityKey) {
       Instance[] a = instances;
       return a[nextIndex(a.length)];
     }
 
-    private int nextIndex(int n) {
+    /** The next index in {@code [0, n)}, {@code n} being the endpoint count. */
+    abstract int nextIndex(int n);
+  }
+
+  /**
+   * Round-robin. Equal weights: exact cycling per {@link Cursors} counter. Unequal weights: the
+   * golden-ratio sequence {@code frac(i * 0.618...)} mapped through cumulative weights, which
+   * spreads picks evenly and in proportion to weight without locks or a schedule table.
+   */
+  static final class RoundRobinPicker extends IndexPicker {
+    private static final double GOLDEN = 0.6180339887498949;
+    final Cursors cursors;
+    /** {@code cursors.slots}, kept here so a pick reads it without going through cursors. */
+    private final int[] slots;
+
+    RoundRobinPicker(Endpoint[] endpoints, Cursors cursors) {
+      super(endpoints, cumulativeWeights(endpoints));
+      this.cursors = cursors;
+      this.slots = cursors.slots;
+    }
+
+    @Override
+    int nextIndex(int n) {
       double[] c = cumulative;
       int i = Cursors.next(slots);
       if (c == null) {
@@ -215,35 +232,19 @@ final class Strategies {
   }
 
   /** Uniform or weighted random choice. */
-  static final class RandomPicker implements Picker {
-    private final Endpoint[] endpoints;
-    private final Instance[] instances;
-    private final double[] cumulative;
-
+  static final class RandomPicker extends IndexPicker {
     RandomPicker(Endpoint[] endpoints, double[] cumulative) {
-      this.endpoints = endpoints;
-      this.instances = instancesOf(endpoints);
-      this.cumulative = cumulative;
+      super(endpoints, cumulative);
     }
 
     @Override
-    public Endpoint pick(String affinityKey) {
-      Endpoint[] e = endpoints;
-      return e[nextIndex(e.length)];
-    }
-
-    @Override
-    public Instance pickInstance(String affinityKey) {
-      Instance[] a = instances;
-      return a[nextIndex(a.length)];
-    }
-
-    private int nextIndex(int n) {
+    int nextIndex(int n) {
       ThreadLocalRandom random = ThreadLocalRandom.current();
-      if (cumulative == null) {
+      double[] c = cumulative;
+      if (c == null) {
         return index(random.nextInt(), n);
       }
-      return weightedIndex(cumulative, random.nextDouble() * cumulative[cumulative.length - 1]);
+      return weightedIndex(c, random.nextDouble() * c[c.length - 1]);
     }
   }
 
