@@ -21,7 +21,13 @@ public final class Instance {
   private final String instanceId;
   private final String host;
   private final int port;
-  private final String address;
+  /**
+   * {@code host:port}, made on the first {@link #address()} call: most instances a large
+   * snapshot holds are never addressed, and a Marathon resync builds 100,000 of them. Written
+   * without synchronization, as {@link String#hashCode()} caches its hash: every thread computes
+   * an equal string, and a string is safe to publish through a race.
+   */
+  private String address;
   private final Map<String, Integer> namedPorts;
   private final Map<String, String> labels;
   private final String zone;
@@ -42,8 +48,6 @@ public final class Instance {
     this.region = b.region;
     this.health = b.health;
     this.weight = b.weight;
-    // Precomputed so callers can read it on a hot path without allocating.
-    this.address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
   }
 
   /**
@@ -85,9 +89,17 @@ public final class Instance {
     return port;
   }
 
-  /** {@code host:port}, with brackets around an IPv6 literal; precomputed, never allocates. */
+  /**
+   * {@code host:port}, with brackets around an IPv6 literal. Made on the first call and kept:
+   * later calls return the same string and never allocate.
+   */
   public String address() {
-    return address;
+    String a = address;
+    if (a == null) {
+      a = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+      address = a;
+    }
+    return a;
   }
 
   /** Ports by name (e.g. Marathon port names or SRV port names); immutable, possibly empty. */
@@ -178,7 +190,7 @@ public final class Instance {
 
   @Override
   public String toString() {
-    return "Instance{" + serviceId + " " + instanceId + " " + address + " " + health
+    return "Instance{" + serviceId + " " + instanceId + " " + address() + " " + health
         + (weight != 1 ? " weight=" + weight : "") + "}";
   }
 

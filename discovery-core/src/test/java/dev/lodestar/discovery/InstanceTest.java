@@ -3,6 +3,7 @@ package dev.lodestar.discovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,15 @@ class InstanceTest {
   void addressBracketsIpv6() {
     assertEquals("10.0.0.1:80", Instance.of("/a", "10.0.0.1", 80).address());
     assertEquals("[2001:db8::1]:80", Instance.of("/a", "2001:db8::1", 80).address());
+  }
+
+  @Test
+  void addressIsMadeOnceAndKept() {
+    Instance instance = Instance.of("/a", "10.0.0.1", 80);
+    String first = instance.address();
+    assertSame(first, instance.address());
+    assertTrue(instance.toString().contains("10.0.0.1:80"), instance.toString());
+    assertSame(first, instance.address());
   }
 
   @Test
