@@ -90,8 +90,9 @@ public final class Instance {
   }
 
   /**
-   * {@code host:port}, with brackets around an IPv6 literal. Made on the first call and kept:
-   * later calls return the same string and never allocate.
+   * {@code host:port}, with brackets around an IPv6 literal. Made on the first call and kept;
+   * once kept, calls return it without allocating (threads racing on the very first call may
+   * each make an equal string, and any of them may be the one kept).
    */
   public String address() {
     String a = address;
