@@ -98,7 +98,8 @@ final class ServiceHolder {
   }
 
   /**
-   * The hot path: one volatile read and the picker.
+   * One volatile read and the picker: the endpoint, for {@link #pickView} and the resolver's
+   * retry-avoiding select ({@link #pickInstance} is the path of plain picks).
    *
    * @return the picked endpoint, or null when this holder is retired (dropped from the cache):
    *     the caller looks the service up again
@@ -131,8 +132,7 @@ final class ServiceHolder {
 
   /** {@link #pick} for the outcome-reporting path: the endpoint with its feedback target. */
   EndpointView pickView(String affinityKey) {
-    Picker p = picker;
-    Endpoint picked = p != null ? p.pick(affinityKey) : pickAfterNull(affinityKey);
+    Endpoint picked = pick(affinityKey);
     if (picked == null || picked instanceof EndpointView) {
       return (EndpointView) picked;
     }
