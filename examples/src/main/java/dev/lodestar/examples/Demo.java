@@ -45,6 +45,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Run: {@code mvn -q -B -pl examples -am package exec:java -DskipTests}, with options after
  * {@code -Ddemo.args="--backend dns --strategy round-robin"}; {@code --help} lists them.
+ *
+ * <p>Length (~660 lines): the demo is one story read from top to bottom (options, traffic steps,
+ * the live table, the sticky round, the summary); the cluster, the embedded Marathon and
+ * Mesos-DNS and the instances are classes of their own.
  */
 public final class Demo {
   static final String APP = "/demo/web";

@@ -55,6 +55,9 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Writes {@code load-scenarios.md} and {@code load-scenarios.png} to the output directory.
  *
+ * <p>Length (~645 lines): the four scenarios are one program so that they share the backends,
+ * the sending loop and the report; each scenario is one method.
+ *
  * <pre>
  * java -Djava.awt.headless=true -cp benchmarks/target/benchmarks.jar \
  *     dev.lodestar.benchmarks.load.LoadScenarios --out docs [--requests 20000] [--rate 2000] \

@@ -23,6 +23,11 @@ import java.util.Map;
  * document that is not well-formed JSON fails as a whole with an {@link IOException}.
  *
  * <p>Thread safety: stateless; safe for concurrent use.
+ *
+ * <p>Length (~660 lines): one streaming pass reads every shape Marathon versions use for ports
+ * and addresses (port definitions, container and Docker port mappings, IP-per-task discovery
+ * ports, host ports, IP addresses); the field handlers fill one accumulator ({@code AppFields})
+ * and share the document's string table.
  */
 final class MarathonParser {
   private static final JsonFactory JSON = JsonFactory.builder()
