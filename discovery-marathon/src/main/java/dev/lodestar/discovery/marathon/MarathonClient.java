@@ -34,7 +34,8 @@ import javax.net.ssl.SSLContext;
  *
  * <p><b>Failover.</b> Connect errors, timeouts and 5xx answers move on to the next URL; the URL
  * that answered last is tried first next time (REST and the event stream share this preference).
- * A redirect is followed once with the same headers. 401 and 403 fail at once with {@link
+ * A redirect is followed once with the same headers (credentials are withheld from one that leads
+ * from https to plain http). 401 and 403 fail at once with {@link
  * MarathonAuthenticationException}.
  *
  * <p>Credentials never appear in {@link #toString()}, logs or exceptions.

@@ -7,6 +7,7 @@ import dev.lodestar.discovery.internal.Futures;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,14 +28,16 @@ import javax.net.ssl.SSLContext;
 /**
  * GETs from a list of Marathon URLs with failover: connect errors, timeouts and 5xx answers (502
  * and 503 mean "no leader") move on to the next URL; the URL that answered last is tried first
- * next time. A redirect is followed once, with the same headers (credentials included, as
- * marathon-lb does). 401 and 403 fail at once with {@link MarathonAuthenticationException}. Bodies
+ * next time. A redirect is followed once (a standby's redirect to the leader), with the same
+ * headers and credentials, except that credentials never follow a redirect from https to plain
+ * http: they would cross the network in the clear. 401 and 403 fail at once with {@link MarathonAuthenticationException}. Bodies
  * are not buffered: the caller parses them as they arrive, and reading fails past a byte limit
  * (after decompression; a larger {@code Content-Length} is refused before reading).
  *
  * <p>Thread safety: safe for concurrent use.
  */
 final class MarathonHttp {
+  private static final System.Logger LOG = System.getLogger(MarathonSource.class.getName());
   private final List<URI> urls;
   private final HttpClient client;
   private final Supplier<String> authorization;
@@ -55,7 +58,7 @@ final class MarathonHttp {
   /**
    * The client every Marathon reader builds when none is shared: HTTP/1.1 (Marathon's event
    * stream is plain chunked HTTP/1.1), redirects not followed (a standby's redirect to the leader
-   * is handled per request, with the credentials checked against the target).
+   * is handled per request, so that credentials can be withheld from an https-to-http one).
    */
   static HttpClient newClient(Duration connectTimeout, SSLContext sslContext) {
     HttpClient.Builder b = HttpClient.newBuilder()
@@ -315,13 +318,13 @@ final class MarathonHttp {
     URI uri = resolve(urls.get(index), pathAndQuery);
     HttpResponse<InputStream> response;
     try {
-      response = streamRequest(uri);
+      response = streamRequest(uri, true);
       int status = response.statusCode();
       if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
         closeQuietly(response.body());
         URI target = uri.resolve(response.headers().firstValue("Location").orElseThrow(
             () -> new IOException("redirect without Location from " + uri)));
-        response = streamRequest(target);
+        response = streamRequest(target, credentialsMayFollow(uri, target));
       }
     } catch (IOException e) {
       return Failover.Step.next(urls.get(index) + ": " + describe(e), e);
@@ -341,23 +344,43 @@ final class MarathonHttp {
     return Failover.Step.done(response);
   }
 
-  private HttpResponse<InputStream> streamRequest(URI uri)
+  private HttpResponse<InputStream> streamRequest(URI uri, boolean withCredentials)
       throws IOException, InterruptedException {
-    HttpRequest request = authorize(HttpRequest.newBuilder(uri)
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri)
         .timeout(requestTimeout)
         .header("Accept", "text/event-stream")
-        .GET())
-        .build();
+        .GET();
+    HttpRequest request = (withCredentials ? authorize(b) : b).build();
     return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
   }
 
+  /**
+   * Whether a redirect from {@code from} to {@code to} may carry the credentials: not from https
+   * to anything else (the target would read them in the clear, and so would the network).
+   */
+  static boolean credentialsMayFollow(URI from, URI to) {
+    boolean followed = !"https".equalsIgnoreCase(from.getScheme())
+        || "https".equalsIgnoreCase(to.getScheme());
+    if (!followed) {
+      LOG.log(Level.WARNING, "Marathon at {0} redirected to {1}: following it without the "
+          + "credentials, which never leave https for plain http", from, to);
+    }
+    return followed;
+  }
+
+  /** Sends a GET; a redirect is followed once if {@code mayRedirect}. */
   private CompletableFuture<Response> send(URI uri, boolean mayRedirect) {
-    HttpRequest request = authorize(HttpRequest.newBuilder(uri)
+    return send(uri, mayRedirect, true);
+  }
+
+  private CompletableFuture<Response> send(URI uri, boolean mayRedirect,
+      boolean withCredentials) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri)
         .timeout(requestTimeout)
         .header("Accept", "application/json")
         .header("Accept-Encoding", "gzip")
-        .GET())
-        .build();
+        .GET();
+    HttpRequest request = (withCredentials ? authorize(b) : b).build();
     CompletableFuture<HttpResponse<InputStream>> sent;
     try {
       sent = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -371,7 +394,8 @@ final class MarathonHttp {
         var location = r.headers().firstValue("Location");
         if (location.isPresent()) {
           closeQuietly(r.body());
-          return send(uri.resolve(location.get()), false);
+          URI target = uri.resolve(location.get());
+          return send(target, false, credentialsMayFollow(uri, target));
         }
       }
       long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);

@@ -79,8 +79,9 @@ import javax.net.ssl.SSLContext;
  *
  * <p><b>Several URLs.</b> Connect errors, timeouts and 5xx answers (502 and 503 mean "no leader")
  * move on to the next URL; the URL that answered last is tried first next time. A redirect (a
- * standby answers the event stream with one) is followed once with the same credentials. The
- * event stream goes through the same code as the REST reads.
+ * standby answers the event stream with one) is followed once with the same credentials, unless
+ * it leads from https to plain http, where the credentials are withheld. The event stream goes
+ * through the same code as the REST reads.
  *
  * <p><b>Failure modes.</b> {@link #load} never throws: an unknown app (404, or an app outside the
  * label filter) fails the future with {@link UnknownServiceException}; 401/403 with {@link
@@ -454,7 +455,8 @@ public final class MarathonSource implements ServiceSource {
      * Sends every request through this client instead of one the source builds, so that many
      * sources in one JVM share connections and threads. The source does not close it. It should
      * not follow redirects itself ({@link HttpClient.Redirect#NEVER}): the source follows one
-     * redirect with credentials re-sent, as Marathon's standbys require. {@link #sslContext} and
+     * redirect with credentials re-sent, as Marathon's standbys require (never from https to
+     * plain http). {@link #sslContext} and
      * {@link #connectTimeout} then do not apply; configure them on the client.
      */
     public Builder httpClient(HttpClient client) {

@@ -6,9 +6,11 @@ import static dev.lodestar.discovery.marathon.MarathonSourceContractTest.failure
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
+import dev.lodestar.discovery.UnknownServiceException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -46,22 +49,35 @@ class TlsTest {
     return ks;
   }
 
-  @Test
-  void customSslContextIsUsed(@TempDir Path dir) throws Exception {
-    KeyStore ks = selfSigned(dir);
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, PASS);
-    SSLContext serverCtx = SSLContext.getInstance("TLS");
-    serverCtx.init(kmf.getKeyManagers(), null, null);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(
-        TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext clientCtx = SSLContext.getInstance("TLS");
-    clientCtx.init(null, tmf.getTrustManagers(), null);
+  /** A server context with the self-signed key and a client context that trusts only it. */
+  private record Contexts(SSLContext server, SSLContext client) {
+    static Contexts of(Path dir) throws Exception {
+      KeyStore ks = selfSigned(dir);
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, PASS);
+      SSLContext serverCtx = SSLContext.getInstance("TLS");
+      serverCtx.init(kmf.getKeyManagers(), null, null);
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(
+          TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext clientCtx = SSLContext.getInstance("TLS");
+      clientCtx.init(null, tmf.getTrustManagers(), null);
+      return new Contexts(serverCtx, clientCtx);
+    }
+  }
 
+  private static HttpsServer httpsServer(SSLContext context) throws Exception {
     HttpsServer server = HttpsServer.create(
         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(serverCtx));
+    server.setHttpsConfigurator(new HttpsConfigurator(context));
+    return server;
+  }
+
+  @Test
+  void customSslContextIsUsed(@TempDir Path dir) throws Exception {
+    Contexts tls = Contexts.of(dir);
+    HttpsServer server = httpsServer(tls.server());
     byte[] body = Fixtures.bytes("marathon-lb/tests-marathon15_apps.json");
     server.createContext("/v2/apps/pywebserver", ex -> {
       ex.sendResponseHeaders(200, body.length);
@@ -70,7 +86,7 @@ class TlsTest {
     });
     server.start();
     String url = "https://127.0.0.1:" + server.getAddress().getPort();
-    try (MarathonSource trusted = MarathonSource.builder().url(url).sslContext(clientCtx)
+    try (MarathonSource trusted = MarathonSource.builder().url(url).sslContext(tls.client())
             .eventStream(false).pollInterval(Duration.ZERO).build();
          MarathonSource untrusted = MarathonSource.builder().url(url)
             .eventStream(false).pollInterval(Duration.ZERO).build()) {
@@ -80,6 +96,59 @@ class TlsTest {
           failure(untrusted.load("/pywebserver")));
     } finally {
       server.stop(0);
+    }
+  }
+
+  /**
+   * An https Marathon that redirects to plain http (a misconfigured standby, or someone in the
+   * way): the redirect is followed, the credentials are not sent with it. A redirect that stays
+   * on https keeps them (the leader needs them too).
+   */
+  @Test
+  void credentialsDoNotFollowARedirectFromHttpsToHttp(@TempDir Path dir) throws Exception {
+    Contexts tls = Contexts.of(dir);
+    byte[] body = Fixtures.bytes("marathon-lb/tests-marathon15_apps.json");
+    List<String> plainAuth = new CopyOnWriteArrayList<>();
+    List<String> tlsAuth = new CopyOnWriteArrayList<>();
+    HttpServer plain = HttpServer.create(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    plain.createContext("/leader/v2/apps/pywebserver", ex -> {
+      plainAuth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+      ex.sendResponseHeaders(401, -1);
+      ex.close();
+    });
+    plain.start();
+    HttpsServer server = httpsServer(tls.server());
+    String plainUrl = "http://127.0.0.1:" + plain.getAddress().getPort();
+    server.createContext("/v2/apps/pywebserver", ex -> {
+      ex.getResponseHeaders().add("Location", plainUrl + "/leader/v2/apps/pywebserver");
+      ex.sendResponseHeaders(302, -1);
+      ex.close();
+    });
+    server.createContext("/v2/apps/secure", ex -> {
+      ex.getResponseHeaders().add("Location", "/leader/v2/apps/pywebserver");
+      ex.sendResponseHeaders(307, -1);
+      ex.close();
+    });
+    server.createContext("/leader/v2/apps/pywebserver", ex -> {
+      tlsAuth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    String url = "https://127.0.0.1:" + server.getAddress().getPort();
+    try (MarathonSource source = MarathonSource.builder().url(url).sslContext(tls.client())
+        .basicAuth("u", "p").eventStream(false).pollInterval(Duration.ZERO).build()) {
+      Throwable error = failure(source.load("/pywebserver"));
+      assertInstanceOf(MarathonAuthenticationException.class, error);
+      assertEquals(List.of("null"), plainAuth, "credentials sent over plain http");
+      // Still https after the redirect: the credentials follow.
+      assertInstanceOf(UnknownServiceException.class, failure(source.load("/secure")));
+      assertEquals(List.of("Basic dTpw"), tlsAuth);
+    } finally {
+      server.stop(0);
+      plain.stop(0);
     }
   }
 }
