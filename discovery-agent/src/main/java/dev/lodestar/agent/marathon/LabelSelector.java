@@ -8,7 +8,9 @@ import java.util.Objects;
 /**
  * The part of Marathon's {@code label} selector ({@code GET /v2/apps?label=...}) the relay
  * serves: comma-separated terms {@code key==value}, {@code key!=value} and {@code key} (the label
- * exists), all of which must hold. Set-based terms ({@code in}, {@code notin}) are refused.
+ * exists), all of which must hold. As in Marathon ({@code app.labels.contains(key) && fn(value)}),
+ * every term requires the label: {@code key!=value} matches only apps that have label {@code key}
+ * with another value. Set-based terms ({@code in}, {@code notin}) are refused.
  *
  * <p>Thread safety: immutable.
  */
@@ -16,10 +18,10 @@ final class LabelSelector {
   private record Term(String key, String value, boolean equal) {
     boolean matches(Map<String, String> labels) {
       String v = labels.get(key);
-      if (value == null) {
-        return v != null;
+      if (v == null) {
+        return false;
       }
-      return equal ? value.equals(v) : !value.equals(v);
+      return value == null || equal == value.equals(v);
     }
   }
 

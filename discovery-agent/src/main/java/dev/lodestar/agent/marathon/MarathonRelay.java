@@ -44,8 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <ul>
  *   <li>{@code /v2/apps} ({@code embed} is accepted and tasks are always embedded; a {@code label}
- *       selector of {@code k==v}, {@code k!=v} or {@code k} terms, comma-separated, filters; other
- *       selectors get 400): {@code {"apps":[...]}}, gzipped when the client accepts it;
+ *       selector of {@code k==v}, {@code k!=v} or {@code k} terms, comma-separated, filters as
+ *       Marathon does, so {@code k!=v} skips apps without label {@code k}; other selectors get
+ *       400): {@code {"apps":[...]}}, gzipped when the client accepts it;
  *   <li>{@code /v2/apps/{id}}: {@code {"app":...}}, or Marathon's 404 message. When a re-read of
  *       that app is pending (an event about it was just relayed) the answer waits for it, up to
  *       {@link Builder#freshWait(Duration)}, so a client re-reading after an event gets the app as

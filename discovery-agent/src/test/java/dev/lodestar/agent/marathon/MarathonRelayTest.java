@@ -97,7 +97,8 @@ class MarathonRelayTest {
 
     HttpResponse<byte[]> labelled = get("/v2/apps?embed=apps.tasks&label=HAPROXY_GROUP%3D%3Dinternal");
     assertEquals(List.of("/db"), ids(JSON.readTree(labelled.body())));
-    assertEquals(List.of("/web"), ids(JSON.readTree(
+    // As Marathon: k!=v never matches an app without label k (/web has no labels).
+    assertEquals(List.of(), ids(JSON.readTree(
         get("/v2/apps?label=HAPROXY_GROUP!%3Dinternal").body())));
     assertEquals(400, get("/v2/apps?label=HAPROXY_GROUP%20in%20(a,b)").statusCode());
 
@@ -122,6 +123,25 @@ class MarathonRelayTest {
     List<String> ids = new ArrayList<>();
     doc.get("apps").forEach(a -> ids.add(a.get("id").asText()));
     return ids;
+  }
+
+  /**
+   * Marathon's selector is {@code app.labels.contains(key) && fn(value)} for every term: {@code
+   * k!=v} matches only apps that have label {@code k} with another value.
+   */
+  @Test
+  void notEqualSelectorMatchesOnlyAppsThatHaveTheLabel() throws Exception {
+    marathon.putApp("/api", "{\"id\":\"/api\",\"labels\":{\"HAPROXY_GROUP\":\"external\"},"
+        + "\"portDefinitions\":[{\"port\":10002}],\"tasks\":[]}");
+    startRelay(Duration.ofSeconds(20));
+    HttpResponse<byte[]> r = get("/v2/apps?label=HAPROXY_GROUP!%3Dinternal");
+    assertEquals(200, r.statusCode());
+    assertEquals(List.of("/api"), ids(JSON.readTree(r.body())),
+        "/db has HAPROXY_GROUP=internal and /web has no HAPROXY_GROUP label: neither matches");
+    assertEquals(List.of("/api"), ids(JSON.readTree(
+        get("/v2/apps?label=HAPROXY_GROUP!%3Dinternal,HAPROXY_GROUP").body())));
+    assertEquals(List.of(), ids(JSON.readTree(get("/v2/apps?label=owner!%3Dnobody").body())),
+        "no app has an owner label");
   }
 
   @Test
