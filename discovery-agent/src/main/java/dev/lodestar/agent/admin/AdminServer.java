@@ -40,7 +40,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * the aggregated request (bodies up to 64 KiB) on the connection's event loop and writes the
  * response itself, so a handler may stream (server-sent events) as well as answer once; {@link
  * #sendJson} and {@link #sendText} answer once with keep-alive handled. A handler must not block.
- * A handler that throws gets a 500 written for it (when nothing was written yet).
+ * A handler that throws gets a 500 written for it (when nothing was written yet). A request that
+ * does not parse, or whose path or query has a malformed percent-encoding, gets a plain-text 400
+ * before any handler sees it.
  *
  * <p>Thread safety: {@link #route} may be called at any time from any thread; {@link #start} and
  * {@link #close} once each.
@@ -209,16 +211,27 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       QueryStringDecoder decoder = new QueryStringDecoder(request.uri());
-      Handler handler = find(decoder.path());
+      String path;
+      try {
+        // Both decode lazily and throw on a bad escape: decoded here, a bad escape is the
+        // client's 400, not a dropped connection (path) or a handler's 500 (parameters).
+        path = decoder.path();
+        decoder.parameters();
+      } catch (IllegalArgumentException e) {
+        sendText(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request URI: "
+            + e.getMessage());
+        return;
+      }
+      Handler handler = find(path);
       if (handler == null) {
         sendJson(ctx, request, HttpResponseStatus.NOT_FOUND,
-            Map.of("error", "no route for " + decoder.path(), "routes", routes.keySet()));
+            Map.of("error", "no route for " + path, "routes", routes.keySet()));
         return;
       }
       try {
         handler.handle(ctx, request, decoder);
       } catch (Exception e) {
-        LOG.log(Level.WARNING, "admin route " + decoder.path() + " failed", e);
+        LOG.log(Level.WARNING, "admin route " + path + " failed", e);
         sendText(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR,
             "internal error: " + e);
       }

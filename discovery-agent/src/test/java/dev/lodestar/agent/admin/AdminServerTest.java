@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +61,38 @@ class AdminServerTest {
       int port = server.start();
       assertEquals(500, get(port, "/boom").statusCode());
       assertEquals(200, get(port, "/ok").statusCode());
+    }
+  }
+
+  /** Sends {@code requestLine} raw (clients refuse to send a bad escape) and reads the answer. */
+  private static String raw(int port, String requestLine) throws Exception {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write((requestLine + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = s.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void aMalformedPercentEncodingGets400AndTheServerKeepsServing() throws Exception {
+    try (AdminServer server = new AdminServer("127.0.0.1", 0)) {
+      server.route("/v2/apps/", (ctx, req, path) ->
+          AdminServer.sendText(ctx, req, HttpResponseStatus.OK, "app "
+              + path.parameters().get("label")));
+      int port = server.start();
+      for (String uri : new String[] {"/v2/apps/%zz", "/v2/apps/%", "/v2/apps/x?label=%zz"}) {
+        String answer = raw(port, "GET " + uri + " HTTP/1.1");
+        assertTrue(answer.startsWith("HTTP/1.1 400 Bad Request\r\n"),
+            "GET " + uri + " answered: [" + answer + "]");
+        assertTrue(answer.contains("text/plain"), answer);
+        assertTrue(answer.contains("bad request URI"), answer);
+      }
+      assertEquals("app [a]\n", get(port, "/v2/apps/x?label=a").body());
     }
   }
 }
