@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,8 +48,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * overwrites it.
  *
  * <p><b>Failure modes.</b> A failed or malformed read (connection refused, 5xx, a body that is not
- * JSON, truncated, oversized) is logged and changes nothing: the mirror keeps its last good state
- * (a failed full list is retried with backoff). An app element without a string id is skipped
+ * JSON, truncated, oversized) is logged and changes nothing: the mirror keeps its last good state.
+ * A failed full list is retried with backoff, one retry at a time however many lists failed:
+ * periodic resyncs are skipped while it waits, and a reconnect's list replaces it. An app element without a string id is skipped
  * with a logged reason; an app whose definition is invalid stays in {@link #appJson} (the relay
  * serves it as Marathon did) but not in {@link #apps()}, with its reason logged once. A dropped or
  * silent stream is reconnected with jittered exponential backoff.
@@ -60,7 +62,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread safety: safe for concurrent use. Readers ({@link #apps()}, {@link #appJson}) see an
  * immutable state replaced as a whole on each change, and never block.
  *
- * <p>Length (~670 lines, 65 of them the builder): the stream loop, the coalesced app reads and
+ * <p>Length (~700 lines, 65 of them the builder): the stream loop, the coalesced app reads and
  * the full lists are one state machine on the serial thread; they share its request sequence
  * numbers and the rule that an older read never overwrites a newer one, which split across
  * classes would have to be opened up to all of them.
@@ -100,6 +102,11 @@ public final class MarathonMirror implements AutoCloseable {
   private final Map<String, String> loggedInvalid = new HashMap<>();
   private boolean fullListRunning;
   private boolean fullListAgain;
+  /**
+   * The retry of the last failed full list while it waits, else {@code null}. Only set when no
+   * list runs, and any list that starts cancels it: a struggling Marathon sees one retry chain.
+   */
+  private ScheduledFuture<?> fullListRetry;
   private boolean streamGap;
   private int fullListFailures;
 
@@ -156,7 +163,7 @@ public final class MarathonMirror implements AutoCloseable {
     }, config.startGrace.toMillis(), TimeUnit.MILLISECONDS);
     if (!config.resyncInterval.isZero()) {
       long ms = config.resyncInterval.toMillis();
-      serial.scheduleWithFixedDelay(this::fullList, ms, ms, TimeUnit.MILLISECONDS);
+      serial.scheduleWithFixedDelay(this::periodicFullList, ms, ms, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -472,7 +479,7 @@ public final class MarathonMirror implements AutoCloseable {
     }
   }
 
-  /** Lists every app now, or once more after the list in flight. */
+  /** Lists every app now (replacing a pending retry), or once more after the list in flight. */
   private void fullList() {
     if (closed) {
       return;
@@ -481,12 +488,28 @@ public final class MarathonMirror implements AutoCloseable {
       fullListAgain = true;
       return;
     }
+    if (fullListRetry != null) {
+      fullListRetry.cancel(false);
+      fullListRetry = null;
+    }
     fullListRunning = true;
     long seq = ++requestSeq;
     fullReads.incrementAndGet();
     client.get(FULL_LIST)
         .thenApplyAsync(this::parseList, parsers)
         .whenComplete((apps, error) -> runSerial(() -> onFullList(seq, apps, error), () -> { }));
+  }
+
+  /** The periodic resync; skipped while a failed list waits for its retry, which lists anyway. */
+  private void periodicFullList() {
+    if (fullListRetry == null) {
+      fullList();
+    }
+  }
+
+  private void retryFullList() {
+    fullListRetry = null;
+    fullList();
   }
 
   private Map<String, MirroredApp> parseList(MarathonClient.Answer answer) {
@@ -525,7 +548,11 @@ public final class MarathonMirror implements AutoCloseable {
       long delay = backoff.apply(fullListFailures);
       LOG.log(Level.WARNING, "{0}: listing the apps failed, keeping the last state; retrying"
           + " in {1} ms: {2}", name, delay, Futures.unwrap(error).getMessage());
-      serial.schedule(this::fullList, delay, TimeUnit.MILLISECONDS);
+      // A list asked for while this one ran is the retry: listing again at once would hammer.
+      fullListAgain = false;
+      if (!closed) {
+        fullListRetry = serial.schedule(this::retryFullList, delay, TimeUnit.MILLISECONDS);
+      }
     } else {
       fullListFailures = 0;
       TreeMap<String, MirroredApp> next = new TreeMap<>(state.apps());

@@ -155,4 +155,56 @@ class MarathonMirrorTest {
     assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
     assertEquals(2, mirror.apps().size());
   }
+
+  /**
+   * Full lists started in {@code window} against a Marathon that fails them. One retry chain with
+   * a 1 s backoff (50% jitter, capped at 1 s) lists at most every 0.5 s, so at most 7 times in 3
+   * s; scheduling delays on a loaded machine only lower the count.
+   */
+  private int listsWhileFailing(Duration window) throws InterruptedException {
+    int before = marathon.requestCount("/v2/apps");
+    Thread.sleep(window.toMillis());
+    return marathon.requestCount("/v2/apps") - before;
+  }
+
+  @Test
+  void failedListsKeepOneRetryWhilePeriodicResyncsFire() throws Exception {
+    marathon.failRest(503); // no leader: lists fail, the stream stays up
+    mirror = mirrorOf(marathon).startGrace(Duration.ZERO).resyncInterval(Duration.ofMillis(200))
+        .reconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1)).build();
+    mirror.start();
+    Thread.sleep(1_000); // five periodic resyncs fired while the first retry waited
+    int lists = listsWhileFailing(Duration.ofSeconds(3));
+    assertTrue(lists >= 1 && lists <= 7, lists + " full lists in 3 s; one retry chain makes"
+        + " 1..7, a chain per failed periodic resync many more");
+    assertEquals(1, marathon.eventConnections(), "the stream stayed up");
+
+    marathon.failRest(0);
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)), "the retry lists once Marathon"
+        + " answers again");
+    assertEquals(2, mirror.apps().size());
+  }
+
+  @Test
+  void failedListsKeepOneRetryAcrossReconnects() throws Exception {
+    marathon.failRest(503);
+    mirror = mirrorOf(marathon).startGrace(Duration.ZERO).resyncInterval(Duration.ZERO)
+        .reconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(1)).build();
+    mirror.start();
+    Await.until("stream open", () -> marathon.openStreams() == 1);
+    for (int i = 2; i <= 5; i++) {
+      // Each reconnect lists again; that list replaces the pending retry instead of adding one.
+      marathon.drop();
+      int connections = i;
+      Await.until("reconnect " + i, () -> marathon.eventConnections() == connections
+          && marathon.openStreams() == 1);
+    }
+    int lists = listsWhileFailing(Duration.ofSeconds(3));
+    assertTrue(lists >= 1 && lists <= 7, lists + " full lists in 3 s after 4 reconnects; one"
+        + " retry chain makes 1..7, a chain per failed reconnect list many more");
+
+    marathon.failRest(0);
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    assertEquals(2, mirror.apps().size());
+  }
 }
