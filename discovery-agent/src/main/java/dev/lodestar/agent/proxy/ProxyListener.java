@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * connections, counters, and a watch on the service that keeps it loaded in the resolver (so a
  * pick on the event loop never waits for a first load).
  *
- * <p>Thread safety: counters are {@link LongAdder}s and the connection set a concurrent {@link
- * ChannelGroup}, updated from the event loops; {@link #serverChannel} is set once by the
+ * <p>Thread safety: counters are {@link LongAdder}s and the connection sets (this port's, and the
+ * server's of all ports, which outlives a removed listener) concurrent {@link ChannelGroup}s,
+ * updated from the event loops; {@link #serverChannel} is set once by the
  * {@link ProxyServer}'s control thread before the first accept.
  */
 final class ProxyListener {
@@ -48,6 +49,7 @@ final class ProxyListener {
   private final ServiceHandle service;
   private final Executor loadExecutor;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final ChannelGroup allConnections;
   private final LongAdder accepted = new LongAdder();
   private final LongAdder connected = new LongAdder();
   private final LongAdder failed = new LongAdder();
@@ -63,8 +65,9 @@ final class ProxyListener {
   volatile Channel serverChannel;
 
   ProxyListener(int port, String serviceId, String description, ServiceResolver resolver,
-      Executor loadExecutor, ProxyConfig config) {
+      Executor loadExecutor, ProxyConfig config, ChannelGroup allConnections) {
     this.port = port;
+    this.allConnections = allConnections;
     this.serviceId = serviceId;
     this.description = description;
     this.resolver = resolver;
@@ -163,6 +166,7 @@ final class ProxyListener {
   void opened(Channel client) {
     accepted.increment();
     connections.add(client);
+    allConnections.add(client);
   }
 
   void connected() {

@@ -11,8 +11,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,12 +33,16 @@ import java.util.concurrent.TimeUnit;
  * one service picked by a {@link ServiceResolver}.
  *
  * <p>{@link #update} reconciles the listeners with the wanted set: ports no longer wanted stop
- * accepting (their open connections run on), new ports are bound. A port that cannot be bound is
+ * accepting (their open connections run on, and still count in {@link #state()} and get the
+ * shutdown grace), new ports are bound. A port that cannot be bound is
  * logged once and shown in {@link #state()}; the other listeners keep working, and the port is
  * tried again only after it left the wanted set and came back.
  *
  * <p>Thread safety: {@link #update}, {@link #state} and {@link #shutdown} are synchronized (one
- * control lock); connections run on the worker event loops and never take that lock.
+ * control lock); connections run on the worker event loops and never take that lock. Every open
+ * client connection, of a listening port or of a removed one, is in one concurrent {@link
+ * ChannelGroup} owned by this server: the event loops add to it, a closed channel leaves it by
+ * itself, and the control thread only counts and (at the end of the shutdown grace) closes it.
  */
 final class ProxyServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ProxyServer.class.getName());
@@ -57,6 +64,9 @@ final class ProxyServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final ExecutorService loadExecutor;
   private final Map<Integer, ProxyListener> listeners = new TreeMap<>();
+  /** Open client connections of every listener, removed ones included: what shutdown waits for. */
+  private final ChannelGroup connections =
+      new DefaultChannelGroup("lodestar-proxy-connections", GlobalEventExecutor.INSTANCE);
   /** Ports that could not be bound (or are invalid), with the reason; logged once each. */
   private final Map<Integer, String> unbound = new TreeMap<>();
   private Map<Integer, Target> wanted = Map.of();
@@ -105,7 +115,7 @@ final class ProxyServer implements AutoCloseable {
 
   private void start(int port, Target target) {
     ProxyListener l = new ProxyListener(port, target.serviceId(), target.description(), resolver,
-        loadExecutor, config);
+        loadExecutor, config, connections);
     ServerBootstrap b = new ServerBootstrap()
         // Accepting on the relaying loops (no separate acceptor thread) saves a thread hop per
         // new connection.
@@ -162,14 +172,12 @@ final class ProxyServer implements AutoCloseable {
     m.put("transport", NettyTransport.name());
     m.put("bind", config.bindAddress());
     m.put("shuttingDown", shutDown);
-    int open = 0;
     List<Map<String, Object>> ls = new ArrayList<>();
     for (ProxyListener l : listeners.values()) {
-      Map<String, Object> s = l.state();
-      open += l.connections().size();
-      ls.add(s);
+      ls.add(l.state());
     }
-    m.put("openConnections", open);
+    // Removed ports' connections run on and are not under any listener: count them here.
+    m.put("openConnections", connections.size());
     m.put("listeners", ls);
     List<Map<String, Object>> failed = new ArrayList<>();
     unbound.forEach((port, reason) -> {
@@ -185,28 +193,27 @@ final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown: stops accepting on every port at once, lets open connections finish for up
-   * to {@link ProxyConfig#shutdownGrace()}, then closes what is left and stops the event loops.
-   * Idempotent.
+   * Graceful shutdown: stops accepting on every port at once, lets open connections (those of
+   * ports removed earlier included) finish for up to {@link ProxyConfig#shutdownGrace()}, then
+   * closes what is left and stops the event loops. Blocks the caller up to the grace plus about a
+   * second. Idempotent.
    */
   void shutdown() {
-    List<ProxyListener> stopping;
     synchronized (this) {
       if (shutDown) {
         return;
       }
       shutDown = true;
-      stopping = new ArrayList<>(listeners.values());
-      for (ProxyListener l : stopping) {
+      for (ProxyListener l : listeners.values()) {
         l.serverChannel.close().awaitUninterruptibly();
         l.stopWatching();
       }
     }
-    int open = openConnections(stopping);
+    int open = connections.size();
     LOG.log(Level.INFO, "shutting down: stopped accepting; {0} open connection(s) get up to {1}",
         open, config.shutdownGrace());
     long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-    while (openConnections(stopping) > 0 && System.nanoTime() - deadline < 0) {
+    while (!connections.isEmpty() && System.nanoTime() - deadline < 0) {
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {
@@ -214,24 +221,14 @@ final class ProxyServer implements AutoCloseable {
         break;
       }
     }
-    int left = openConnections(stopping);
+    int left = connections.size();
     if (left > 0) {
       LOG.log(Level.WARNING, "shutdown grace over: closing {0} connection(s)", left);
-      for (ProxyListener l : stopping) {
-        l.connections().close().awaitUninterruptibly();
-      }
+      connections.close().awaitUninterruptibly();
     }
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     loadExecutor.shutdownNow();
     LOG.log(Level.INFO, "proxy stopped");
-  }
-
-  private static int openConnections(List<ProxyListener> ls) {
-    int n = 0;
-    for (ProxyListener l : ls) {
-      n += l.connections().size();
-    }
-    return n;
   }
 
   @Override

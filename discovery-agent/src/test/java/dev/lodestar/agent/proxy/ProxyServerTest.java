@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The proxy engine in process (a static source instead of Marathon): relaying, retries,
- * half-close, idle timeout, listener changes. The end-to-end tests with the jar are in ProxyIT.
+ * half-close, idle timeout, listener changes, shutdown. The end-to-end tests with the jar are in ProxyIT.
  */
 class ProxyServerTest {
   private final StaticSource source = StaticSource.create();
@@ -124,6 +124,46 @@ class ProxyServerTest {
       assertEquals("ok", Apps.echo(port, "ok"));
       String state = proxy.state().toString();
       assertTrue(state.contains("/taken"), state);
+    }
+  }
+
+  private static String roundTrip(Socket s, String word) throws Exception {
+    s.getOutputStream().write(word.getBytes(StandardCharsets.US_ASCII));
+    byte[] got = s.getInputStream().readNBytes(word.length());
+    return new String(got, StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * README: open connections of a removed app run on, and SIGTERM lets open connections finish
+   * for up to the shutdown grace. Both together: a connection whose listener was removed before
+   * the shutdown gets the grace too, and the admin JSON counts it.
+   */
+  @Test
+  void aConnectionOfARemovedAppIsCountedAndGetsTheShutdownGrace() throws Exception {
+    try (TestBackend a = new TestBackend(TestBackend.Mode.ECHO);
+        Socket s = new Socket()) {
+      source.set("/svc", at(a));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMinutes(1)).update(Map.of(port, new ProxyServer.Target("/svc", "/svc")));
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      s.setSoTimeout(20_000);
+      assertEquals("ping", roundTrip(s, "ping"));
+
+      proxy.update(Map.of()); // the app is removed: its listener closes, the connection runs on
+      assertEquals(List.of(), proxy.listeningPorts());
+      assertEquals("pong", roundTrip(s, "pong"));
+      assertEquals(1, proxy.state().get("openConnections"),
+          "the removed app's open connection: " + proxy.state());
+
+      CompletableFuture<Void> stopping = CompletableFuture.runAsync(proxy::shutdown);
+      Thread.sleep(500); // inside the 5 s grace: shutdown() is waiting for the connection
+      assertEquals(false, stopping.isDone(), "shutdown did not wait for the open connection");
+      assertEquals("late", roundTrip(s, "late"),
+          "the connection of the removed app was cut inside the shutdown grace");
+
+      s.shutdownOutput(); // the client finishes: the connection ends and shutdown completes
+      assertEquals(-1, s.getInputStream().read());
+      stopping.get(30, TimeUnit.SECONDS);
     }
   }
 }
