@@ -34,7 +34,8 @@ import java.util.List;
  *
  * <p>What the resolver learns: a failed connect attempt is reported as a failure (a connection
  * refusal or a connect timeout is a {@link java.net.ConnectException}, which ejects the instance);
- * a connected instance counts one in flight for as long as the client connection lasts (so
+ * a connect still pending when the client connection closes is cancelled and its pick released,
+ * with no failure counted against the instance or the listener; a connected instance counts one in flight for as long as the client connection lasts (so
  * least-in-flight balances open connections), and is reported as a success whose latency is the
  * TCP connect time when the connection ends, so long-lived connections do not look slow.
  *
@@ -127,6 +128,10 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         }
         listener.connected();
         flushEarly();
+      } else if (closed) {
+        // close() cancelled this connect (the client left, idled out or the proxy is stopping)
+        // and released the pick: no verdict on the instance, and no connection the proxy failed.
+        backend = null;
       } else {
         backend = null;
         selection = null;

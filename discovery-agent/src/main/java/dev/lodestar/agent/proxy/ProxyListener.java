@@ -164,9 +164,10 @@ final class ProxyListener {
   }
 
   void opened(Channel client) {
-    accepted.increment();
     connections.add(client);
     allConnections.add(client);
+    // Counted once tracked: whoever sees it accepted also sees it open (or already closed).
+    accepted.increment();
   }
 
   void connected() {

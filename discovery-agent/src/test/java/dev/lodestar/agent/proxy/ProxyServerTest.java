@@ -3,6 +3,7 @@ package dev.lodestar.agent.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
@@ -13,8 +14,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -164,6 +167,81 @@ class ProxyServerTest {
       s.shutdownOutput(); // the client finishes: the connection ends and shutdown completes
       assertEquals(-1, s.getInputStream().read());
       stopping.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A loopback instance whose accept queue is full (nothing accepts): Linux drops further SYNs,
+   * so a connect to it stays pending until the connector gives up.
+   */
+  private static final class FullBacklog implements AutoCloseable {
+    final ServerSocket server = new ServerSocket();
+    final List<Socket> queued = new ArrayList<>();
+    boolean full;
+
+    FullBacklog() throws Exception {
+      server.bind(new InetSocketAddress("127.0.0.1", 0), 1);
+      for (int i = 0; i < 20 && !full; i++) {
+        Socket s = new Socket();
+        try {
+          s.connect(server.getLocalSocketAddress(), 300);
+          queued.add(s);
+        } catch (SocketTimeoutException e) {
+          s.close();
+          full = true;
+        }
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (Socket s : queued) {
+        s.close();
+      }
+      server.close();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> listenerState(ProxyServer p) {
+    return ((List<Map<String, Object>>) p.state().get("listeners")).get(0);
+  }
+
+  /**
+   * The proxy closes a client connection (here at the idle timeout: the client left, and NIO
+   * notices only once it reads) while the connect to the instance is still pending. Closing
+   * cancels that connect; the instance did nothing wrong, so no connect failure, no failed
+   * connection, and the pick is released.
+   */
+  @Test
+  void aConnectionClosedWhileItsConnectIsPendingIsNoBackendFailure() throws Exception {
+    try (FullBacklog pending = new FullBacklog()) {
+      assumeTrue(pending.full, "this kernel accepted every connect; no pending connect to test");
+      source.set("/svc", Instance.of("/svc", "127.0.0.1", pending.server.getLocalPort()));
+      int port = ProxyProcess.freePort();
+      proxy = new ProxyServer(new ProxyConfig("127.0.0.1", Duration.ofSeconds(20),
+          Duration.ofMillis(300), 3, Duration.ofSeconds(5), 2), resolver);
+      proxy.update(Map.of(port, new ProxyServer.Target("/svc", "/svc")));
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      } // the client leaves at once; the connect to the instance is pending (20 s timeout)
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      // accepted first: the proxy counts a connection accepted only once it counts it open.
+      while (((Number) listenerState(proxy).get("accepted")).intValue() == 0
+          || ((Number) proxy.state().get("openConnections")).intValue() > 0) {
+        assertTrue(System.nanoTime() < end, "the connection was not closed: " + proxy.state());
+        Thread.sleep(20);
+      }
+      Thread.sleep(200); // let a (wrong) failure report of the cancelled connect land
+      Map<String, Object> l = listenerState(proxy);
+      assertEquals(0L, l.get("connectFailures"), "a cancelled connect is no failure: " + l);
+      assertEquals(0L, l.get("failedConnections"), "the client left, the proxy did not fail: " + l);
+      assertEquals(0L, l.get("retries"), l.toString());
+      Map<?, ?> instance = (Map<?, ?>) ((List<?>) l.get("instances")).get(0);
+      assertEquals(false, instance.get("ejected"), l.toString());
+      assertEquals(0, ((Number) instance.get("consecutiveFailures")).intValue(), l.toString());
+      assertEquals(0, ((Number) instance.get("openConnections")).intValue(),
+          "the pick was not released: " + l);
     }
   }
 }
