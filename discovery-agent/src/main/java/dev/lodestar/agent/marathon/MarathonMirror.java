@@ -50,10 +50,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Failure modes.</b> A failed or malformed read (connection refused, 5xx, a body that is not
  * JSON, truncated, oversized) is logged and changes nothing: the mirror keeps its last good state.
  * A failed full list is retried with backoff, one retry at a time however many lists failed:
- * periodic resyncs are skipped while it waits, and a reconnect's list replaces it. An app element without a string id is skipped
- * with a logged reason; an app whose definition is invalid stays in {@link #appJson} (the relay
- * serves it as Marathon did) but not in {@link #apps()}, with its reason logged once. A dropped or
- * silent stream is reconnected with jittered exponential backoff.
+ * periodic resyncs are skipped while it waits, and a reconnect's list replaces it. An app element
+ * without a string id is skipped with a logged reason; an app whose definition is invalid stays in
+ * {@link #appJson} (the relay serves it as Marathon did) but not in {@link #apps()}, with its
+ * reason logged once. A dropped or silent stream is reconnected with jittered exponential backoff.
  *
  * <p><b>Threads.</b> One daemon thread applies reads and events in order and calls the listeners
  * (so listener calls never overlap; a listener must not block), one daemon thread reads the

@@ -35,9 +35,10 @@ import java.util.List;
  * <p>What the resolver learns: a failed connect attempt is reported as a failure (a connection
  * refusal or a connect timeout is a {@link java.net.ConnectException}, which ejects the instance);
  * a connect still pending when the client connection closes is cancelled and its pick released,
- * with no failure counted against the instance or the listener; a connected instance counts one in flight for as long as the client connection lasts (so
- * least-in-flight balances open connections), and is reported as a success whose latency is the
- * TCP connect time when the connection ends, so long-lived connections do not look slow.
+ * with no failure counted against the instance or the listener; a connected instance counts one
+ * in flight for as long as the client connection lasts (so least-in-flight balances open
+ * connections), and is reported as a success whose latency is the TCP connect time when the
+ * connection ends, so long-lived connections do not look slow.
  *
  * <p>Thread safety: every method runs on the client channel's event loop (the instance channel
  * is registered on the same loop).

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The proxy engine in process (a static source instead of Marathon): relaying, retries,
- * half-close, idle timeout, listener changes, shutdown. The end-to-end tests with the jar are in ProxyIT.
+ * The proxy engine in process (a static source instead of Marathon): relaying, retries, half-close,
+ * idle timeout, listener changes, shutdown. The end-to-end tests with the jar are in ProxyIT.
  */
 class ProxyServerTest {
   private final StaticSource source = StaticSource.create();

@@ -27,12 +27,13 @@ import javax.net.ssl.SSLContext;
 
 /**
  * GETs from a list of Marathon URLs with failover: connect errors, timeouts and 5xx answers (502
- * and 503 mean "no leader") move on to the next URL; the URL that answered last is tried first
- * next time. A redirect is followed once (a standby's redirect to the leader), with the same
- * headers and credentials, except that credentials never follow a redirect from https to plain
- * http: they would cross the network in the clear. 401 and 403 fail at once with {@link MarathonAuthenticationException}. Bodies
- * are not buffered: the caller parses them as they arrive, and reading fails past a byte limit
- * (after decompression; a larger {@code Content-Length} is refused before reading).
+ * and 503 mean "no leader") move on to the next URL; the URL that answered last is tried first next
+ * time. A redirect is followed once (a standby's redirect to the leader), with the same headers and
+ * credentials, except that credentials never follow a redirect from https to plain http: they would
+ * cross the network in the clear. 401 and 403 fail at once with {@link
+ * MarathonAuthenticationException}. Bodies are not buffered: the caller parses them as they arrive,
+ * and reading fails past a byte limit (after decompression; a larger {@code Content-Length} is
+ * refused before reading).
  *
  * <p>Thread safety: safe for concurrent use.
  */
