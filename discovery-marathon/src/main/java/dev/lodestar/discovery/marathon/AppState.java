@@ -44,10 +44,14 @@ final class AppState {
     return g == null || g.isEmpty() ? null : g;
   }
 
-  /** Takes a REST answer; event changes newer than the request ({@code seq}) survive it. */
+  /**
+   * Takes a REST answer. {@code requestSeq} is the number of the last event applied when the read
+   * was requested; the answer is at least as new as that event, so event changes up to it go and
+   * only newer ones survive.
+   */
   void update(MarathonApp fresh, long requestSeq) {
     app = fresh;
-    overrides.values().removeIf(o -> o.seq() < requestSeq);
+    overrides.values().removeIf(o -> o.seq() <= requestSeq);
   }
 
   /** The app with event changes applied on top of the last REST answer. */

@@ -214,7 +214,7 @@ final class MarathonSync implements EventFeed.Handler {
   private CompletableFuture<MarathonApp> read(String appId, String serviceId, boolean viaGroup,
       boolean mayRegroup) {
     String group = viaGroup ? model.groupOf(appId) : null;
-    long seq = eventSeq.get();
+    long seq = eventSeq.get(); // the last event applied: event() numbers and applies at once
     String path = group != null ? listPath(true, group) : "/v2/apps" + encodePath(appId)
         + "?embed=app.tasks";
     Timer timer = timers.computeIfAbsent(appId, k -> new Timer());

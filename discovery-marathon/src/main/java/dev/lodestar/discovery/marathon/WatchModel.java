@@ -106,8 +106,8 @@ final class WatchModel {
   // ---- REST answers -----------------------------------------------------------------------
 
   /**
-   * Takes REST answers for single apps (requested when the event counter was {@code seq}) and
-   * pushes the watches they change. A read always pushes, changed or not, so that a resolver's
+   * Takes REST answers for single apps (requested when the last event applied was the
+   * {@code seq}-th, so event changes up to it are replaced) and pushes the watches they change. A read always pushes, changed or not, so that a resolver's
    * staleness clock restarts.
    */
   void applyRead(Collection<MarathonApp> read, long seq) {

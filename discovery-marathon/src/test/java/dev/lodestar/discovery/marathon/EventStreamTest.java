@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.testing.FakeMarathon;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -65,6 +66,30 @@ class EventStreamTest {
     source.start(listener);
     assertEquals(ALL_HEALTHY, endpoints(await(source.load("/nginx-green"))));
     return source;
+  }
+
+  /** A source of the simple FakeMarathon apps ({@link FakeMarathon#setTasks}), started. */
+  private MarathonSource startSimpleSource(Consumer<MarathonSource.Builder> config) {
+    MarathonSource.Builder b = MarathonSource.builder()
+        .url(marathon.url())
+        .pollInterval(Duration.ZERO)
+        .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
+        .requestTimeout(Duration.ofSeconds(5));
+    config.accept(b);
+    source = b.build();
+    source.start(listener);
+    return source;
+  }
+
+  private static FakeMarathon.Task running(String id, int port) {
+    return new FakeMarathon.Task(id, port, "TASK_RUNNING");
+  }
+
+  /** The last snapshot pushed so far (the queue is drained), or null. */
+  private ServiceSnapshot lastPushed() {
+    List<ServiceSnapshot> all = new ArrayList<>();
+    listener.snapshots.drainTo(all);
+    return all.isEmpty() ? null : all.get(all.size() - 1);
   }
 
   /** A fixture event with some fields replaced. */
@@ -225,6 +250,28 @@ class EventStreamTest {
     assertFalse(marathon.requests().contains(ALL_PATH), "never the full list");
     assertTrue(listener.errors.isEmpty() || listener.errors.stream().allMatch(
         e -> e instanceof dev.lodestar.discovery.DiscoveryUnavailableException));
+  }
+
+  /**
+   * A resync requested after an event replaces what that event said. Here a status update adds
+   * t2, t2's kill event is lost, and Marathon lists only t1 from then on: the safety resync must
+   * drop t2 even though no other event came between the status update and the resync.
+   */
+  @Test
+  void aResyncRequestedAfterTheLastEventReplacesThatEventsChange() throws Exception {
+    marathon.setTasks("/web", List.of(running("web.t1", 31001)));
+    startSimpleSource(b -> b.resyncInterval(Duration.ofMillis(300)));
+    assertEquals(List.of("127.0.0.1:31001 HEALTHY"), endpoints(await(source.load("/web"))));
+    await("stream open", () -> marathon.openStreams() == 1);
+    marathon.emitStatusUpdate("/web", running("web.t2", 31002));
+    listener.awaitSnapshot(s -> s.instances().size() == 2);
+
+    int reads = marathon.requestCount("/v2/apps/web");
+    await("two safety resyncs", () -> marathon.requestCount("/v2/apps/web") >= reads + 2);
+    Thread.sleep(100); // the second answer is applied
+    ServiceSnapshot last = lastPushed();
+    assertEquals(List.of("127.0.0.1:31001 HEALTHY"), last == null ? null : endpoints(last),
+        "two resyncs listed only t1, yet t2 (added by the event before them) is still served");
   }
 
   @Test

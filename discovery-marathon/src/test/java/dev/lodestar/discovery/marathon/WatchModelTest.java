@@ -126,12 +126,14 @@ class WatchModelTest {
         + "\"appId\":\"/nginx-blue\",\"host\":\"10.0.1.147\",\"ports\":[25724]}"), 3);
     assertEquals(pushes, listener.snapshots.size());
 
-    // A REST answer requested before event 2 keeps the added task; one requested after drops it.
-    model.applyRead(List.of(zdd.get("/nginx-blue")), 2);
+    // A read's seq is the last event applied when it was requested. A REST answer requested
+    // before event 2 (seq 1) keeps the added task; one requested right after it (seq 2) drops it.
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 1);
     assertTrue(model.effective("/nginx-blue").tasks().stream()
-        .anyMatch(t -> t.id().equals("nginx-blue.new")));
-    model.applyRead(List.of(zdd.get("/nginx-blue")), 3);
-    assertEquals(1, model.effective("/nginx-blue").tasks().size());
+        .anyMatch(t -> t.id().equals("nginx-blue.new")), "a read older than the event");
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 2);
+    assertEquals(1, model.effective("/nginx-blue").tasks().size(),
+        "a read requested after event 2 was applied still shows the task event 2 added");
   }
 
   @Test
