@@ -157,22 +157,35 @@ final class WatchModel {
     }
   }
 
-  /** The app was deleted ({@code app_terminated_event}): drop it, remove emptied watches. */
+  /**
+   * The app was deleted ({@code app_terminated_event}): drop it, remove emptied watches, and
+   * republish the others that covered it or drained against it (the other colour of its
+   * blue/green group no longer has anything to drain for).
+   */
   void appTerminated(String appId) {
-    if (apps.remove(appId) == null) {
+    AppState gone = apps.remove(appId);
+    if (gone == null) {
       return;
     }
+    String group = gone.group();
     for (Watch w : List.copyOf(watches.values())) {
-      if (!w.appIds.remove(appId)) {
-        continue;
-      }
-      if (w.appIds.isEmpty()) {
+      boolean covered = w.appIds.remove(appId);
+      if (covered && w.appIds.isEmpty()) {
         watches.remove(w.serviceId);
         sink.onRemoved(w.serviceId);
-      } else {
+      } else if (covered || group != null && coversGroup(w, group)) {
         publish(w, false);
       }
     }
+  }
+
+  private boolean coversGroup(Watch w, String group) {
+    for (String id : w.appIds) {
+      if (group.equals(groupOf(id))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- watches ----------------------------------------------------------------------------

@@ -179,6 +179,26 @@ class WatchModelTest {
     assertEquals(endpoints(first), endpoints(listener.snapshots.peek()));
   }
 
+  /**
+   * Deleting the other colour of a blue/green group (a rolled-back deployment) republishes the
+   * watched colour: nothing drains its tasks any more.
+   */
+  @Test
+  void deletingThePartnerColourUndrainsTheWatchedApp() throws IOException {
+    model.applyGroup("nginx", apps(ZDD).values(), 0);
+    ServiceSnapshot before = model.watchApp("/nginx-green", ServiceKey.of("/nginx-green"));
+    assertEquals("UNHEALTHY", health(before, DRAINED));
+    listener.snapshots.clear();
+
+    model.onEvent(event("{\"eventType\":\"app_terminated_event\",\"appId\":\"/nginx-blue\"}"),
+        1);
+    ServiceSnapshot after = listener.snapshots.poll();
+    assertTrue(after != null, "no snapshot pushed for /nginx-green; it still drains " + DRAINED
+        + " against a deleted app");
+    assertEquals("/nginx-green", after.serviceId());
+    assertEquals("HEALTHY", health(after, DRAINED));
+  }
+
   @Test
   void forgettingTheLastWatchDropsItsApps() throws IOException {
     Map<String, MarathonApp> zdd = apps(ZDD);
