@@ -208,11 +208,16 @@ final class MarathonSync implements EventFeed.Handler {
    * or {@link DiscoveryUnavailableException} (I/O, a bad document, a 200 without the app).
    */
   private CompletableFuture<MarathonApp> read(String appId, String serviceId, boolean viaGroup) {
-    return read(appId, serviceId, viaGroup, true);
+    return read(appId, serviceId, viaGroup, true, false);
   }
 
+  /**
+   * @param refresh a re-read of a tracked app (timer, event, reconnect), as opposed to a read a
+   *     load or the port index asked for: its answer applies only if the app is still tracked,
+   *     and it completes with {@code null} otherwise
+   */
   private CompletableFuture<MarathonApp> read(String appId, String serviceId, boolean viaGroup,
-      boolean mayRegroup) {
+      boolean mayRegroup, boolean refresh) {
     String group = viaGroup ? model.groupOf(appId) : null;
     long seq = eventSeq.get(); // the last event applied: event() numbers and applies at once
     String path = group != null ? listPath(true, group) : "/v2/apps" + encodePath(appId)
@@ -230,14 +235,20 @@ final class MarathonSync implements EventFeed.Handler {
     }
     return answer.thenCompose(parsed -> {
       if (parsed == null) {
-        return read(appId, serviceId, false, false);
+        return read(appId, serviceId, false, false, refresh);
+      }
+      if (refresh && !model.tracks(appId)) {
+        // Deleted or forgotten while this re-read was in flight: applying the answer would bring
+        // the app back without a watch, and its timer would re-read it forever.
+        dropTimer(appId);
+        return CompletableFuture.completedFuture(null);
       }
       Map<String, MarathonApp> byId = parsed.notFound ? Map.of() : filtered(parsed.document);
       MarathonApp app = byId.get(appId);
       if (app == null) {
         if (group != null) {
           // It left its group, or Marathon does not select by label: read it alone.
-          return read(appId, serviceId, false, false);
+          return read(appId, serviceId, false, false, refresh);
         }
         if (parsed.notFound) {
           throw new UnknownServiceException(serviceId, "Marathon has no app " + appId);
@@ -253,7 +264,7 @@ final class MarathonSync implements EventFeed.Handler {
       if (group == null && newGroup != null && mayRegroup) {
         // Drain needs the other colour too: read the whole group.
         model.applyRead(List.of(app), seq);
-        return read(appId, serviceId, true);
+        return read(appId, serviceId, true, true, refresh);
       }
       if (group != null) {
         List<MarathonApp> members = new ArrayList<>();
@@ -296,7 +307,7 @@ final class MarathonSync implements EventFeed.Handler {
       return;
     }
     t.next = null;
-    if (!model.trackedApps().contains(appId)) {
+    if (!model.tracks(appId)) {
       timers.remove(appId);
       return;
     }
@@ -304,7 +315,7 @@ final class MarathonSync implements EventFeed.Handler {
       t.again = true;
       return;
     }
-    read(appId, appId, true).whenComplete((app, e) -> {
+    read(appId, appId, true, true, true).whenComplete((app, e) -> {
       if (e == null) {
         if (streamStoppedByAuth && config.eventStream) {
           streamStoppedByAuth = false; // the credentials work again
@@ -328,6 +339,9 @@ final class MarathonSync implements EventFeed.Handler {
   private void finished(String appId, long nextDelayMillis) {
     Timer t = timers.get(appId);
     if (t == null) {
+      if (model.tracks(appId)) {
+        rearm(appId, nextDelayMillis); // a load read it back after its timer was dropped
+      }
       return;
     }
     t.inFlight = false;
@@ -354,6 +368,14 @@ final class MarathonSync implements EventFeed.Handler {
       t.next = serial.schedule(() -> timedRead(appId), delayMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException closing) {
       // closed meanwhile
+    }
+  }
+
+  /** Forgets an app's read schedule; a read in flight then re-arms nothing. */
+  private void dropTimer(String appId) {
+    Timer t = timers.remove(appId);
+    if (t != null && t.next != null) {
+      t.next.cancel(false);
     }
   }
 
@@ -473,6 +495,13 @@ final class MarathonSync implements EventFeed.Handler {
   public void event(MarathonEvent ev) {
     onSerial(() -> {
       WatchModel.EventEffect effect = model.onEvent(ev, eventSeq.incrementAndGet());
+      if ("app_terminated_event".equals(ev.type())) {
+        for (String appId : ev.appIds()) {
+          if (!model.tracks(appId)) {
+            dropTimer(appId);
+          }
+        }
+      }
       for (String appId : effect.confirm()) {
         readWithin(appId, uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
       }

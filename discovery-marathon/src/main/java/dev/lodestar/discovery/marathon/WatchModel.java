@@ -78,6 +78,11 @@ final class WatchModel {
     return Set.copyOf(apps.keySet());
   }
 
+  /** Whether the model holds the app (a watch covers it, or a covered app drains against it). */
+  boolean tracks(String appId) {
+    return apps.containsKey(appId);
+  }
+
   /** The deployment group of a tracked app, or {@code null}. */
   String groupOf(String appId) {
     AppState s = apps.get(appId);

@@ -213,6 +213,34 @@ class EventStreamTest {
     assertEquals("/nginx-green", listener.awaitRemoved());
   }
 
+  /**
+   * A read in flight when app_terminated_event arrives does not bring the deleted app back: once
+   * it is forgotten, it is not read again.
+   */
+  @Test
+  void aDeletedAppIsNotReadAgainAfterARacingRead() throws Exception {
+    marathon.setTasks("/web", List.of(running("web.t1", 31001)));
+    startSimpleSource(b -> b.resyncInterval(Duration.ofMillis(200)));
+    await(source.load("/web"));
+    await("stream open", () -> marathon.openStreams() == 1);
+
+    marathon.slow(Duration.ofMillis(500)); // the next resync is answered, with the app, late
+    int reads = marathon.requestCount("/v2/apps/web");
+    await("a resync in flight", () -> marathon.requestCount("/v2/apps/web") > reads);
+    marathon.removeApp("/web");
+    marathon.event("app_terminated_event",
+        "{\"eventType\":\"app_terminated_event\",\"appId\":\"/web\"}");
+    assertEquals("/web", listener.awaitRemoved());
+    source.forget("/web"); // as the resolver does once the service is removed
+    marathon.slow(Duration.ZERO);
+    Thread.sleep(800); // the in-flight read lands
+    int after = marathon.requestCount("/v2/apps/web");
+    Thread.sleep(1_000); // resyncs every 100-300 ms would show here
+    int later = marathon.requestCount("/v2/apps/web");
+    assertEquals(after, later, "the deleted, forgotten app is still read: " + (later - after)
+        + " GETs of /v2/apps/web in 1 s");
+  }
+
   @Test
   void legacyDataOnlyFramingUnknownEventsAndHeartbeats() throws Exception {
     startSource(b -> { });
