@@ -439,7 +439,8 @@ public final class MarathonSource implements ServiceSource {
     /**
      * After the event stream reconnects, events may have been missed, so every watched app is
      * re-read once at a random moment within this window (default 10 min; never later than the
-     * {@link #resyncInterval resync interval}). The spread keeps a fleet that reconnects to a new
+     * {@link #resyncInterval resync interval}), also an app polled or loaded while the stream was
+     * down (a read in flight at the reconnect is repeated when it lands). The spread keeps a fleet that reconnects to a new
      * leader together from reading every app at once; until its re-read, an app is served as
      * last known. Lower it for a small fleet, or for a source that reads a local relay (for
      * example 5 s), where re-reads are cheap.

@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * timer is a safety resync at the resync interval (jittered ±50%) and events apply from their
  * payload; an event whose payload is not enough asks for a confirming read, coalesced per app
  * and delayed by a random 1-10 s. With the stream down or disabled, the timer polls at the poll
- * interval (jittered). After the stream reconnects, every app is re-read once at a random time
- * within the reconnect resync window. Port lookups keep an index from the lean app list
+ * interval (jittered). After the stream (re)connects, every app is re-read once at a random time
+ * within the reconnect resync window, also one read while the stream was down or in flight at
+ * the connect: events may have been missed after its request. Port lookups keep an index from the lean app list
  * ({@code /v2/apps} without tasks), re-listed at the resync interval and after deployments.
  *
  * <p>Thread safety: everything except the constructor runs on the serial executor; public
@@ -67,8 +68,6 @@ final class MarathonSync implements EventFeed.Handler {
   private final Map<String, Timer> timers = new HashMap<>();
   private final Set<String> warned = new HashSet<>();
   private volatile boolean streamUp;
-  /** When the stream last went down (or the source started): reads before it may be stale. */
-  private long streamDownSinceNanos = System.nanoTime();
   private boolean streamStoppedByAuth;
   private Map<String, MarathonApp> leanIndex;
   private ScheduledFuture<?> relist;
@@ -78,8 +77,8 @@ final class MarathonSync implements EventFeed.Handler {
     ScheduledFuture<?> next;
     long dueNanos;
     boolean inFlight;
-    boolean again;
-    long lastReadNanos;
+    /** Read again within this many ms after the read in flight lands; {@code < 0}: no. */
+    long againWithinMillis = -1;
     boolean loaded;
   }
 
@@ -224,7 +223,6 @@ final class MarathonSync implements EventFeed.Handler {
         + "?embed=app.tasks";
     Timer timer = timers.computeIfAbsent(appId, k -> new Timer());
     timer.inFlight = true;
-    timer.lastReadNanos = System.nanoTime();
     // A Marathon that ignores the label selector answers with every app: read only the tasks of
     // the group's apps (and of this app), skip the rest unread.
     MarathonParser.AppFilter wanted = group == null ? MarathonParser.AppFilter.ALL
@@ -312,7 +310,7 @@ final class MarathonSync implements EventFeed.Handler {
       return;
     }
     if (t.inFlight) {
-      t.again = true;
+      t.againWithinMillis = 0;
       return;
     }
     read(appId, appId, true, true, true).whenComplete((app, e) -> {
@@ -345,12 +343,10 @@ final class MarathonSync implements EventFeed.Handler {
       return;
     }
     t.inFlight = false;
-    if (t.again) {
-      t.again = false;
-      rearm(appId, 0);
-    } else {
-      rearm(appId, nextDelayMillis);
-    }
+    long again = t.againWithinMillis;
+    t.againWithinMillis = -1;
+    rearm(appId, again < 0 ? nextDelayMillis
+        : nextDelayMillis < 0 ? again : Math.min(again, nextDelayMillis));
   }
 
   /** (Re)schedules an app's next read {@code delay} from now; {@code < 0} means none. */
@@ -379,14 +375,19 @@ final class MarathonSync implements EventFeed.Handler {
     }
   }
 
-  /** Brings an app's next read forward to within {@code delay}; never pushes it back. */
+  /**
+   * Brings an app's next read forward to within {@code delay}; never pushes it back. With a read
+   * in flight (requested before whatever asks for this one), reads again within {@code delay}
+   * after it lands.
+   */
   private void readWithin(String appId, long delayMillis) {
     Timer t = timers.get(appId);
     if (t == null) {
       return;
     }
     if (t.inFlight) {
-      t.again = true;
+      t.againWithinMillis = t.againWithinMillis < 0 ? delayMillis
+          : Math.min(t.againWithinMillis, delayMillis);
       return;
     }
     long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
@@ -476,14 +477,12 @@ final class MarathonSync implements EventFeed.Handler {
       streamUp = true;
       long window = Math.min(config.resyncInterval.toMillis(),
           config.reconnectResyncWindow.toMillis());
-      for (Map.Entry<String, Timer> e : List.copyOf(timers.entrySet())) {
-        if (e.getValue().inFlight) {
-          continue;
-        }
-        // Events may have been missed while disconnected: re-read, spread over one interval.
-        // An app read after the stream went down only switches to the resync interval.
-        boolean stale = e.getValue().lastReadNanos - streamDownSinceNanos < 0;
-        rearm(e.getKey(), stale ? uniform(0, window) : regularDelay());
+      // Events may have been missed while disconnected, also after the request of a read done
+      // meanwhile (a poll, a load) or in flight now: re-read every app, spread over the window
+      // (a read in flight is repeated within it after it lands). Each then switches to the
+      // resync interval.
+      for (String appId : List.copyOf(timers.keySet())) {
+        readWithin(appId, uniform(0, window));
       }
       if (model.hasPortWatches()) {
         scheduleRelist(uniform(0, window));
@@ -519,7 +518,6 @@ final class MarathonSync implements EventFeed.Handler {
         return;
       }
       streamUp = false;
-      streamDownSinceNanos = System.nanoTime();
       if (config.pollInterval.isZero()) {
         return;
       }

@@ -15,6 +15,7 @@ import dev.lodestar.discovery.testing.FakeMarathon;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -300,6 +301,41 @@ class EventStreamTest {
     ServiceSnapshot last = lastPushed();
     assertEquals(List.of("127.0.0.1:31001 HEALTHY"), last == null ? null : endpoints(last),
         "two resyncs listed only t1, yet t2 (added by the event before them) is still served");
+  }
+
+  /**
+   * After the stream reconnects, every app is re-read within the reconnect resync window, also
+   * one polled during the outage: a change between that poll and the reconnect is not missed.
+   */
+  @Test
+  void everyAppIsRereadWithinTheReconnectWindowAfterAReconnect() throws Exception {
+    marathon.setTasks("/web", List.of(running("web.t1", 31001)));
+    startSimpleSource(b -> b.pollInterval(Duration.ofSeconds(1))
+        .resyncInterval(Duration.ofHours(1))
+        .reconnectResyncWindow(Duration.ofMillis(300))
+        .reconnectSpread(Duration.ofMillis(10))
+        .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(50)));
+    assertEquals(List.of("127.0.0.1:31001 HEALTHY"), endpoints(await(source.load("/web"))));
+    await("stream open", () -> marathon.openStreams() == 1);
+
+    // The stream drops and cannot reconnect for a while: the source polls.
+    marathon.eventStatus(503);
+    marathon.drop();
+    int reads = marathon.requestCount("/v2/apps/web");
+    await("a poll during the outage", () -> marathon.requestCount("/v2/apps/web") > reads);
+    Thread.sleep(100); // the poll's answer is applied
+    // Then t1 is replaced by t2 (no event reaches the client) and the stream comes back.
+    marathon.setTasks("/web", List.of(running("web.t2", 31002)));
+    marathon.eventStatus(200);
+    await("stream back", () -> marathon.openStreams() == 1);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    boolean seen = false;
+    while (!seen && System.nanoTime() < deadline) {
+      ServiceSnapshot s = listener.snapshots.poll(50, TimeUnit.MILLISECONDS);
+      seen = s != null && endpoints(s).equals(List.of("127.0.0.1:31002 HEALTHY"));
+    }
+    assertTrue(seen, "the app was not re-read within 3 s of the reconnect"
+        + " (reconnectResyncWindow 300 ms)");
   }
 
   @Test
