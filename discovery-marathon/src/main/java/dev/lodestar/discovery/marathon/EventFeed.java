@@ -117,7 +117,7 @@ final class EventFeed {
         handler.disconnected(new DiscoveryUnavailableException("*", "event stream ended",
             null));
       } catch (MarathonAuthenticationException e) {
-        LOG.log(Level.ERROR, "{0}: event stream refused: {1}; polling continues and the stream"
+        LOG.log(Level.ERROR, "{0}: event stream refused: {1}; reads continue and the stream"
             + " restarts after the next successful read", name, e.getMessage());
         handler.refused(e);
         return;

@@ -235,6 +235,12 @@ final class MarathonSync implements EventFeed.Handler {
       if (parsed == null) {
         return read(appId, serviceId, false, false, refresh);
       }
+      if (streamStoppedByAuth && config.eventStream) {
+        // Marathon answered (a 404 too), so the credentials work again. Here and not in the
+        // timer's path: with polling off, loads are the only reads.
+        streamStoppedByAuth = false;
+        stream.start();
+      }
       if (refresh && !model.tracks(appId)) {
         // Deleted or forgotten while this re-read was in flight: applying the answer would bring
         // the app back without a watch, and its timer would re-read it forever.
@@ -315,10 +321,6 @@ final class MarathonSync implements EventFeed.Handler {
     }
     read(appId, appId, true, true, true).whenComplete((app, e) -> {
       if (e == null) {
-        if (streamStoppedByAuth && config.eventStream) {
-          streamStoppedByAuth = false; // the credentials work again
-          stream.start();
-        }
         return;
       }
       Throwable cause = Futures.unwrap(e);

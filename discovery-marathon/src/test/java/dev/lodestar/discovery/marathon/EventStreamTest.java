@@ -389,15 +389,44 @@ class EventStreamTest {
     assertTrue(listener.snapshots.isEmpty(), "no empty snapshot replaced the good one");
   }
 
+  /**
+   * A refused stream (401/403) reports a clear error and is not retried by the backoff: only a
+   * successful read (which shows the credentials work again) restarts it, once per read.
+   */
   @Test
   void authFailureStopsTheStreamWithAClearError() throws Exception {
     marathon.eventStatus(401);
     startSource(b -> { });
     await("auth error reported", () -> listener.errors.stream()
         .anyMatch(e -> e instanceof MarathonAuthenticationException));
-    long streamRequests = marathon.requests().stream().filter(r -> r.startsWith("/v2/events"))
-        .count();
-    assertEquals(1, streamRequests);
     assertInstanceOf(MarathonAuthenticationException.class, listener.errors.get(0));
+    // Each successful read of the load (up to three: app, group, app) may try it once more.
+    Thread.sleep(200);
+    long tries = marathon.requests().stream().filter(r -> r.startsWith("/v2/events")).count();
+    assertTrue(tries >= 1 && tries <= 4, tries + " stream requests for one load");
+    Thread.sleep(300); // the 20-100 ms backoff would have retried here
+    assertEquals(tries, marathon.requests().stream().filter(r -> r.startsWith("/v2/events"))
+        .count(), "a refused stream is not retried without a successful read");
+  }
+
+  /**
+   * With polling off (the resolver reads through load()), a stream refused once restarts after
+   * the next successful load, as the refusal's log message says.
+   */
+  @Test
+  void aRefusedStreamRestartsAfterTheNextSuccessfulLoad() throws Exception {
+    marathon.setTasks("/web", List.of(running("web.t1", 31001)));
+    marathon.eventStatus(401); // e.g. a DC/OS token being rotated
+    startSimpleSource(b -> { });
+    await("refused", () -> listener.errors.stream()
+        .anyMatch(e -> e instanceof MarathonAuthenticationException));
+    marathon.eventStatus(200);
+    await(source.load("/web"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    while (marathon.openStreams() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(1, marathon.openStreams(), "no event stream 3 s after a successful load;"
+        + " keepsSnapshotsFresh=" + source.keepsSnapshotsFresh());
   }
 }
