@@ -15,10 +15,13 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * One {@code /v2/events} connection, kept open on its own daemon thread and reconnected when it
  * drops or stays silent. It opens through {@link MarathonHttp#connectEventStream}, so the stream has
- * the same URL failover, redirect and credentials as every REST read. After a stream that was
- * connected drops (a leader failover drops every client at once), the first reconnect waits a
- * random time in {@code [0, spread]}, so that a fleet of clients does not reconnect in the same
- * second; failed connects then back off exponentially with jitter.
+ * the same URL failover, redirect and credentials as every REST read. After a stream that was up
+ * drops (a leader failover drops every client at once), the first reconnect waits a random time
+ * in {@code [0, spread]}, so that a fleet of clients does not reconnect in the same second;
+ * failed connects then back off exponentially with jitter. A stream counts as up once it stayed
+ * connected for {@link #STABLE_AFTER} or delivered an event; one that ends sooner (a proxy or a
+ * standby that accepts and closes) is a failed connect, whose backoff gets the spread on top, so
+ * that it is never reconnected in a loop.
  *
  * <p>Thread safety: {@link #start}, {@link #checkIdle} and {@link #close} may be called from any
  * thread; the handler is called from the stream thread.
@@ -47,6 +50,9 @@ final class EventFeed {
     void refused(MarathonAuthenticationException e);
   }
 
+  /** How long a connected stream must stay up, without an event, to reset the backoff. */
+  static final Duration STABLE_AFTER = Duration.ofSeconds(10);
+
   private final String name;
   private final MarathonHttp http;
   private final Duration idleTimeout;
@@ -57,6 +63,9 @@ final class EventFeed {
   private volatile boolean closed;
   private Thread thread; // guarded by this
   private volatile ActivityInputStream current;
+  // Stream thread only: when the current connection attached, and whether it delivered an event.
+  private long connectedAtNanos;
+  private boolean delivered;
 
   EventFeed(String name, MarathonHttp http, Duration idleTimeout, int maxEventBytes,
       IntervalFunction backoff, Duration spread, Handler handler) {
@@ -133,15 +142,17 @@ final class EventFeed {
         return;
       }
       long delay;
-      if (connected) {
+      if (connected && (delivered || System.nanoTime() - connectedAtNanos
+          >= STABLE_AFTER.toNanos())) {
         // A stream that was up dropped: every client of this Marathon probably lost its stream
         // at the same moment (leader failover). Spread the reconnects.
         failures = 1;
-        long max = Math.max(spread.toMillis(), 1);
-        delay = ThreadLocalRandom.current().nextLong(max);
+        delay = spreadJitter();
       } else {
+        // Not connected, or connected and ended at once: a failure. The spread stays as jitter
+        // on top of the backoff, as a fleet behind one such proxy hits it together.
         failures++;
-        delay = backoff.apply(failures);
+        delay = backoff.apply(failures) + (connected ? spreadJitter() : 0);
       }
       try {
         Thread.sleep(delay);
@@ -149,6 +160,10 @@ final class EventFeed {
         return;
       }
     }
+  }
+
+  private long spreadJitter() {
+    return ThreadLocalRandom.current().nextLong(Math.max(spread.toMillis(), 1));
   }
 
   /** A failure, and whether the stream had connected before it. */
@@ -186,6 +201,8 @@ final class EventFeed {
     InputStream body = response.body();
     ActivityInputStream activity = new ActivityInputStream(body);
     current = activity;
+    connectedAtNanos = System.nanoTime();
+    delivered = false;
     try {
       if (closed) {
         return;
@@ -206,6 +223,8 @@ final class EventFeed {
                 bad.getMessage());
             continue;
           }
+          // Marathon greets every subscriber: that one says nothing about the stream's health.
+          delivered |= !ev.type().equals("event_stream_attached");
           handler.event(ev);
         }
       }

@@ -72,7 +72,8 @@ import javax.net.ssl.SSLContext;
  * jittered ±50%) as a safety net for missed or reordered events. With the stream down or disabled,
  * each app is polled at {@link Builder#pollInterval(Duration)} (jittered) instead. A stream that
  * drops is reconnected after a random delay within {@link Builder#reconnectSpread(Duration)},
- * then with jittered exponential backoff; after it reconnects, every app is re-read once at a
+ * then with jittered exponential backoff (a stream that ends within 10 s without an event counts
+ * as a failed connect, see {@link Builder#reconnectBackoff}); after it reconnects, every app is re-read once at a
  * random moment within {@link Builder#reconnectResyncWindow(Duration)} (default 10 min), so a
  * fleet reconnecting after a leader failover does
  * not hit the new leader at once.
@@ -420,10 +421,13 @@ public final class MarathonSource implements ServiceSource {
     }
 
     /**
-     * After an event stream that was connected drops, the first reconnect waits a random time
-     * within this window (default 30 s), so that the clients of a Marathon that lost its leader do
-     * not all reconnect in the same second. Events that arrive meanwhile are caught up by the
-     * per-app re-read after the reconnect; lower it for a small fleet.
+     * After an event stream that was up drops, the first reconnect waits a random time within
+     * this window (default 30 s), so that the clients of a Marathon that lost its leader do not
+     * all reconnect in the same second. Events that arrive meanwhile are caught up by the per-app
+     * re-read after the reconnect; lower it for a small fleet. A stream that ends within 10 s of
+     * connecting without delivering an event is not "up": it waits for the {@link
+     * #reconnectBackoff backoff} plus a random time within this window, so even a zero spread
+     * never reconnects in a loop.
      *
      * @throws IllegalArgumentException if negative
      */
@@ -479,7 +483,11 @@ public final class MarathonSource implements ServiceSource {
 
     /**
      * Event-stream reconnect backoff: starts at {@code initial}, grows 1.5x per failure with 50%
-     * jitter, capped at {@code max} (defaults 1 s and 60 s).
+     * jitter, capped at {@code max} (defaults 1 s and 60 s). A failure is a connect that fails,
+     * or a stream that ends within 10 s of connecting without delivering an event (a proxy or a
+     * standby that accepts and closes; such a reconnect also waits a random time within the
+     * {@link #reconnectSpread spread}). The backoff resets once a stream stayed up 10 s or
+     * delivered an event.
      *
      * @throws IllegalArgumentException if not positive or {@code max < initial}
      */

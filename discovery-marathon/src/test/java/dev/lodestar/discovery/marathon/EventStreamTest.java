@@ -10,12 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.lodestar.discovery.ServiceSnapshot;
+import dev.lodestar.discovery.spi.SnapshotListener;
 import dev.lodestar.discovery.testing.FakeMarathon;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -338,9 +343,47 @@ class EventStreamTest {
         + " (reconnectResyncWindow 300 ms)");
   }
 
+  /**
+   * A stream that is accepted and then ends at once (a proxy or a standby in front of Marathon)
+   * is reconnected with the exponential backoff, not after the reconnect spread alone, which may
+   * be zero.
+   */
+  @Test
+  void aStreamThatEndsAtOnceIsReconnectedWithBackoff() throws Exception {
+    AtomicInteger connects = new AtomicInteger();
+    HttpServer server = HttpServer.create(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    server.createContext("/", ex -> {
+      if (ex.getRequestURI().getPath().equals("/v2/events")) {
+        connects.incrementAndGet();
+        ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, -1); // accepted, then the stream ends
+      } else {
+        ex.sendResponseHeaders(404, -1);
+      }
+      ex.close();
+    });
+    server.start();
+    try (MarathonSource s = MarathonSource.builder()
+        .url("http://127.0.0.1:" + server.getAddress().getPort())
+        .reconnectSpread(Duration.ZERO)
+        .build()) { // default backoff: 1 s, growing 1.5x with 50% jitter
+      s.start(new SnapshotListener() {});
+      Thread.sleep(2_000);
+      int n = connects.get();
+      assertTrue(n >= 1 && n <= 4, n + " event-stream connections in 2 s; the backoff starting at"
+          + " 1 s allows at most 4");
+    } finally {
+      server.stop(0);
+    }
+  }
+
   @Test
   void aSilentStreamIsReconnected() throws Exception {
-    startSource(b -> b.eventStreamIdleTimeout(Duration.ofMillis(200)));
+    // A silent stream is cut without an event: its reconnect waits for the backoff plus a random
+    // time within the spread, so keep the spread short.
+    startSource(b -> b.eventStreamIdleTimeout(Duration.ofMillis(200))
+        .reconnectSpread(Duration.ofMillis(50)));
     await("reconnected after silence", () -> marathon.eventConnections() >= 2);
   }
 
