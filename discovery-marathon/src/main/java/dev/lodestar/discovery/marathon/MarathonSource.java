@@ -203,6 +203,11 @@ public final class MarathonSource implements ServiceSource {
     sync.forget(serviceId);
   }
 
+  /**
+   * Stops the event stream and the source's threads. Every {@link #load} not completed yet fails
+   * with {@link DiscoveryUnavailableException}, also one whose work was still queued; later loads
+   * fail the same way. Idempotent.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -210,8 +215,9 @@ public final class MarathonSource implements ServiceSource {
     }
     closed = true;
     sync.close();
-    serial.shutdownNow();
+    serial.shutdownNow(); // drops queued work: the loads waiting on it are failed below
     parsers.shutdownNow();
+    sync.failPendingLoads();
   }
 
   /** Maps an instance condition (1.4+) to the Mesos state the health policy understands. */

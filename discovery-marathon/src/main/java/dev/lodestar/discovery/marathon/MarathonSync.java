@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,7 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code /v2/apps} without tasks), re-listed at the resync interval and after deployments.
  *
  * <p>Thread safety: everything except the constructor runs on the serial executor; public
- * entry points hop onto it.
+ * entry points hop onto it. The one exception is the table of pending load futures, a concurrent
+ * map that {@link #failPendingLoads} fails after the executor stopped.
  *
  * <p>Length (~620 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
  * the reads and the event dispatch share the serial-confined timer table, so they stay in one
@@ -63,6 +65,9 @@ final class MarathonSync implements EventFeed.Handler {
   private final AtomicLong eventSeq = new AtomicLong();
   private volatile SnapshotListener listener = new SnapshotListener() {};
   private volatile boolean closed;
+  /** Futures {@link #load} returned and not completed yet, with their service ids; any thread. */
+  private final Map<CompletableFuture<ServiceSnapshot>, String> pendingLoads =
+      new ConcurrentHashMap<>();
 
   // Serial thread only.
   private final Map<String, Timer> timers = new HashMap<>();
@@ -139,6 +144,14 @@ final class MarathonSync implements EventFeed.Handler {
     stream.close();
   }
 
+  /**
+   * Fails every load not completed yet with the closed error. Called once the serial executor is
+   * shut down: the tasks it dropped would otherwise leave their callers waiting forever.
+   */
+  void failPendingLoads() {
+    pendingLoads.forEach((f, serviceId) -> f.completeExceptionally(closedError(serviceId)));
+  }
+
   /** Whether this source keeps its watches fresh by itself now (stream up, or polling on). */
   boolean keepsFresh() {
     return streamUp || !config.pollInterval.isZero();
@@ -156,6 +169,8 @@ final class MarathonSync implements EventFeed.Handler {
   /** Loads one service (see {@link MarathonSource#load}); completes on the serial thread. */
   CompletableFuture<ServiceSnapshot> load(String serviceId, ServiceKey key) {
     CompletableFuture<ServiceSnapshot> result = new CompletableFuture<>();
+    pendingLoads.put(result, serviceId);
+    result.whenComplete((s, e) -> pendingLoads.remove(result));
     onSerial(() -> {
       CompletableFuture<ServiceSnapshot> f;
       if (key.isPort()) {

@@ -19,13 +19,17 @@ import dev.lodestar.discovery.HealthStatus;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
+import dev.lodestar.discovery.spi.SnapshotListener;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -397,6 +401,56 @@ class MarathonSourceContractTest {
     src.close();
     src.close();
     assertInstanceOf(DiscoveryUnavailableException.class, failure(src.load("/x")));
+  }
+
+  /** A simple app {@code {"id": id, ...}} with one task; {@code group} null: no label. */
+  private static String app(String id, String group, String taskId, int port) {
+    return "{\"id\":\"" + id + "\",\"instances\":1,\"labels\":{"
+        + (group == null ? "" : "\"HAPROXY_DEPLOYMENT_GROUP\":\"" + group + "\"")
+        + "},\"portDefinitions\":[{\"port\":10000}],\"healthChecks\":[],\"tasks\":[{\"id\":\""
+        + taskId + "\",\"host\":\"127.0.0.1\",\"ports\":[" + port
+        + "],\"state\":\"TASK_RUNNING\"}]}";
+  }
+
+  private void serveSimpleApp(String id, String group, String taskId, int port) {
+    String app = app(id, group, taskId, port);
+    serveApp(id, ("{\"app\":" + app + "}").getBytes(StandardCharsets.UTF_8));
+    // Every list gets every app: a Marathon (or a proxy) that ignores the label selector.
+    serveAll(("{\"apps\":[" + app + "]}").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** close() fails every load not completed yet, also those still queued behind other work. */
+  @Test
+  void closeCompletesEveryPendingLoad() throws Exception {
+    serveSimpleApp("/web", null, "web.t1", 31001);
+    serveApp("/api", ("{\"app\":" + app("/api", null, "api.t1", 31002) + "}")
+        .getBytes(StandardCharsets.UTF_8));
+    MarathonSource src = source();
+    CountDownLatch inListener = new CountDownLatch(1);
+    src.start(new SnapshotListener() {
+      @Override
+      public void onSnapshot(ServiceSnapshot snapshot) {
+        inListener.countDown();
+        try {
+          Thread.sleep(300); // a slow listener keeps the source's thread busy
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    await(src.load("/web"));
+    src.load("/web"); // its answer pushes a snapshot to the slow listener
+    assertTrue(inListener.await(10, TimeUnit.SECONDS));
+    CompletableFuture<ServiceSnapshot> queued = src.load("/api");
+    src.close();
+    try {
+      queued.get(5, TimeUnit.SECONDS);
+      // Completing normally is fine too: it was not left pending.
+    } catch (ExecutionException e) {
+      assertInstanceOf(DiscoveryUnavailableException.class, e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("a load() future is still pending 5 s after close()");
+    }
   }
 
   @Test
