@@ -286,6 +286,12 @@ final class MarathonSync implements EventFeed.Handler {
         return read(appId, serviceId, true, true, refresh);
       }
       if (group != null) {
+        boolean left = !group.equals(newGroup);
+        if (left) {
+          // Only a Marathon that ignores the label selector lists an app that left the group:
+          // it is no member any more, so take it as a single read, then the members.
+          model.applyRead(List.of(app), seq);
+        }
         List<MarathonApp> members = new ArrayList<>();
         for (MarathonApp m : byId.values()) {
           if (group.equals(AppState.groupOf(m))) {
@@ -297,6 +303,9 @@ final class MarathonSync implements EventFeed.Handler {
           if (!m.id().equals(appId) && timers.containsKey(m.id())) {
             rearm(m.id(), regularDelay());
           }
+        }
+        if (left && newGroup != null && mayRegroup) {
+          return read(appId, serviceId, true, false, refresh); // joined another group: read it
         }
       } else {
         model.applyRead(List.of(app), seq);

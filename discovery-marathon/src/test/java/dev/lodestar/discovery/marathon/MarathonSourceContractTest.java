@@ -419,6 +419,24 @@ class MarathonSourceContractTest {
     serveAll(("{\"apps\":[" + app + "]}").getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * An app that leaves its deployment group (the zero-downtime deployment is over, the label
+   * goes) is still updated when Marathon ignores the label selector and answers the group read
+   * with every app.
+   */
+  @Test
+  void anAppThatLeftItsDeploymentGroupIsStillUpdatedWhenTheLabelSelectorIsIgnored()
+      throws Exception {
+    serveSimpleApp("/web", "g", "web.t1", 31001);
+    MarathonSource src = source();
+    assertEquals(List.of("127.0.0.1:31001 HEALTHY"), endpoints(await(src.load("/web"))));
+    serveSimpleApp("/web", null, "web.t2", 31002);
+    assertEquals(List.of("127.0.0.1:31002 HEALTHY"), endpoints(await(src.load("/web"))),
+        "the answer listed /web without its group label and with task t2 only");
+    assertEquals(List.of("127.0.0.1:31002 HEALTHY"), endpoints(await(src.load("/web"))),
+        "read on its own from now on");
+  }
+
   /** close() fails every load not completed yet, also those still queued behind other work. */
   @Test
   void closeCompletesEveryPendingLoad() throws Exception {
