@@ -73,10 +73,10 @@ import javax.net.ssl.SSLContext;
  * each app is polled at {@link Builder#pollInterval(Duration)} (jittered) instead. A stream that
  * drops is reconnected after a random delay within {@link Builder#reconnectSpread(Duration)},
  * then with jittered exponential backoff (a stream that ends within 10 s without an event counts
- * as a failed connect, see {@link Builder#reconnectBackoff}); after it reconnects, every app is re-read once at a
- * random moment within {@link Builder#reconnectResyncWindow(Duration)} (default 10 min), so a
- * fleet reconnecting after a leader failover does
- * not hit the new leader at once.
+ * as a failed connect, see {@link Builder#reconnectBackoff}); after it reconnects, every app is
+ * re-read once at a random moment within {@link Builder#reconnectResyncWindow(Duration)}
+ * (default 10 min), so a fleet reconnecting after a leader failover does not hit the new leader
+ * at once.
  *
  * <p><b>Several URLs.</b> Connect errors, timeouts and 5xx answers (502 and 503 mean "no leader")
  * move on to the next URL; the URL that answered last is tried first next time. A redirect (a
@@ -450,9 +450,9 @@ public final class MarathonSource implements ServiceSource {
      * After the event stream reconnects, events may have been missed, so every watched app is
      * re-read once at a random moment within this window (default 10 min; never later than the
      * {@link #resyncInterval resync interval}), also an app polled or loaded while the stream was
-     * down (a read in flight at the reconnect is repeated when it lands). The spread keeps a fleet that reconnects to a new
-     * leader together from reading every app at once; until its re-read, an app is served as
-     * last known. Lower it for a small fleet, or for a source that reads a local relay (for
+     * down (a read in flight at the reconnect is repeated within the window after it lands). The
+     * spread keeps a fleet that reconnects to a new leader together from reading every app at
+     * once; until its re-read, an app is served as last known. Lower it for a small fleet, or for a source that reads a local relay (for
      * example 5 s), where re-reads are cheap.
      *
      * @throws IllegalArgumentException if not positive

@@ -37,14 +37,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * and delayed by a random 1-10 s. With the stream down or disabled, the timer polls at the poll
  * interval (jittered). After the stream (re)connects, every app is re-read once at a random time
  * within the reconnect resync window, also one read while the stream was down or in flight at
- * the connect: events may have been missed after its request. Port lookups keep an index from the lean app list
- * ({@code /v2/apps} without tasks), re-listed at the resync interval and after deployments.
+ * the connect: events may have been missed after its request. Port lookups keep an index from
+ * the lean app list ({@code /v2/apps} without tasks), re-listed at the resync interval and after
+ * deployments.
  *
  * <p>Thread safety: everything except the constructor runs on the serial executor; public
  * entry points hop onto it. The one exception is the table of pending load futures, a concurrent
  * map that {@link #failPendingLoads} fails after the executor stopped.
  *
- * <p>Length (~620 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
+ * <p>Length (~690 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
  * the reads and the event dispatch share the serial-confined timer table, so they stay in one
  * class; the state they feed is {@link WatchModel}'s, the HTTP {@link MarathonHttp}'s.
  */

@@ -112,8 +112,8 @@ final class WatchModel {
 
   /**
    * Takes REST answers for single apps (requested when the last event applied was the
-   * {@code seq}-th, so event changes up to it are replaced) and pushes the watches they change. A read always pushes, changed or not, so that a resolver's
-   * staleness clock restarts.
+   * {@code seq}-th, so event changes up to it are replaced) and pushes the watches they change.
+   * A read always pushes, changed or not, so that a resolver's staleness clock restarts.
    */
   void applyRead(Collection<MarathonApp> read, long seq) {
     Set<String> touched = new HashSet<>();
