@@ -393,7 +393,10 @@ public final class MarathonSource implements ServiceSource {
       return this;
     }
 
-    /** Bound on one REST request until its headers arrive (default 30 s). */
+    /**
+     * Bound on one REST request until its headers arrive, and again on reading its body (default
+     * 30 s): a body still arriving one timeout after the headers fails the read.
+     */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = Checks.positive(timeout, "requestTimeout");
       return this;

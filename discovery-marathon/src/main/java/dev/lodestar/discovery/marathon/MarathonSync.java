@@ -65,6 +65,8 @@ final class MarathonSync implements EventFeed.Handler {
   private final EventFeed stream;
   private final AtomicLong eventSeq = new AtomicLong();
   private volatile SnapshotListener listener = new SnapshotListener() {};
+  /** {@link #listener} behind a catch: every call from the sync goes through it. */
+  private final SnapshotListener safeListener;
   private volatile boolean closed;
   /** Futures {@link #load} returned and not completed yet, with their service ids; any thread. */
   private final Map<CompletableFuture<ServiceSnapshot>, String> pendingLoads =
@@ -95,7 +97,8 @@ final class MarathonSync implements EventFeed.Handler {
     this.http = http;
     this.serial = serial;
     this.parsers = parsers;
-    this.model = new WatchModel(name, mapper, new SafeListener());
+    this.safeListener = new SafeListener();
+    this.model = new WatchModel(name, mapper, safeListener);
     this.stream = new EventFeed(name, http, config.eventStreamIdleTimeout,
         (int) Math.min(Integer.MAX_VALUE, config.maxResponseBytes),
         io.github.resilience4j.core.IntervalFunction.ofExponentialRandomBackoff(
@@ -540,7 +543,8 @@ final class MarathonSync implements EventFeed.Handler {
   @Override
   public void disconnected(Exception cause) {
     onSerial(() -> {
-      listener.onError(null, cause);
+      // Through the catch: a throwing listener must not skip the switch to polling below.
+      safeListener.onError(null, cause);
       if (!streamUp) {
         return;
       }
@@ -575,7 +579,7 @@ final class MarathonSync implements EventFeed.Handler {
       MarathonParser.AppFilter filter) {
     CompletableFuture<Parsed> result = new CompletableFuture<>();
     http.get(path, serviceId)
-        .thenApplyAsync(r -> parse(r, serviceId, filter), parsers)
+        .thenCompose(r -> parseOffSerial(r, serviceId, filter))
         .whenComplete((parsed, error) -> onSerial(() -> {
           if (error != null) {
             result.completeExceptionally(Futures.unwrap(error));
@@ -584,6 +588,20 @@ final class MarathonSync implements EventFeed.Handler {
           }
         }, () -> result.completeExceptionally(closedError(serviceId))));
     return result;
+  }
+
+  /**
+   * {@link #parse} on the parser pool; if the pool refuses it (the source is closing), the
+   * response is closed here, since nothing else would release its connection.
+   */
+  private CompletableFuture<Parsed> parseOffSerial(MarathonHttp.Response r, String serviceId,
+      MarathonParser.AppFilter filter) {
+    try {
+      return CompletableFuture.supplyAsync(() -> parse(r, serviceId, filter), parsers);
+    } catch (RejectedExecutionException closing) {
+      r.close();
+      return CompletableFuture.failedFuture(closedError(serviceId));
+    }
   }
 
   private Parsed parse(MarathonHttp.Response r, String serviceId,
@@ -601,7 +619,8 @@ final class MarathonSync implements EventFeed.Handler {
       throw new DiscoveryUnavailableException(serviceId, "unexpected HTTP " + r.status + " from "
           + r.uri + ": " + r.excerpt(), null);
     }
-    // The body streams into the parser; a body that stalls is cut off after the request timeout.
+    // The body streams into the parser; a body still arriving one request timeout after the
+    // headers (stalled, or too slow for its size) is cut off, and the read fails.
     ScheduledFuture<?> deadline = null;
     try (InputStream in = r.body()) {
       try {

@@ -417,6 +417,43 @@ class EventStreamTest {
     assertEquals(0, marathon.eventConnections());
   }
 
+  /**
+   * A listener that throws when told the stream is down (breaking its contract) does not stop
+   * the source from switching to polling: the change below arrives only by a poll.
+   */
+  @Test
+  void aThrowingListenerDoesNotKeepTheSourceFromPollingWhenTheStreamDrops() throws Exception {
+    source = MarathonSource.builder()
+        .url(marathon.url())
+        .pollInterval(Duration.ofMillis(50))
+        .reconnectBackoff(Duration.ofSeconds(30), Duration.ofSeconds(30))
+        .reconnectSpread(Duration.ZERO)
+        .requestTimeout(Duration.ofSeconds(5))
+        .build();
+    source.start(new SnapshotListener() {
+      @Override
+      public void onSnapshot(ServiceSnapshot snapshot) {
+        listener.onSnapshot(snapshot);
+      }
+
+      @Override
+      public void onError(String serviceId, Throwable error) {
+        if (serviceId == null) {
+          throw new IllegalStateException("listener bug");
+        }
+        listener.onError(serviceId, error);
+      }
+    });
+    assertEquals(ALL_HEALTHY, endpoints(await(source.load("/nginx-green"))));
+    await("stream open", () -> marathon.openStreams() == 1);
+    marathon.eventStatus(503);
+    marathon.drop();
+    await("stream closed", () -> marathon.openStreams() == 0);
+    marathon.answer(APP_PATH, without(T2));
+    ServiceSnapshot s = listener.awaitSnapshot(x -> x.instances().size() == 2);
+    assertEquals(List.of("10.0.6.25:23336 HEALTHY", "10.0.6.25:31184 HEALTHY"), endpoints(s));
+  }
+
   @Test
   void aVanishedAppIsReportedButNeverDroppedByTheSource() throws Exception {
     startSource(b -> b.pollInterval(Duration.ofMillis(50)).eventStream(false));
