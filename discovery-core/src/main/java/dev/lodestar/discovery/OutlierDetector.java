@@ -180,31 +180,54 @@ final class OutlierDetector {
   }
 
   /**
-   * Ejects {@code st} unless it is already ejected, no longer listed, or the maximum ejected
-   * share is reached; the caller rebuilds the routing afterwards.
+   * Ejects {@code st} unless it is already ejected, no longer listed, or the cap forbids it; the
+   * caller rebuilds the routing afterwards.
    *
-   * @param listed how many instances the service lists
+   * <p>The cap counts only instances the source calls routable (not {@code UNHEALTHY}): those are
+   * the ones the picker routes over outside panic mode, so a cap over every listed instance would
+   * let the never-routed ones make room for ejecting every routed one. At most {@code
+   * maxEjectionPercent} of them (rounded down, at least one of two or more) are ejected at once,
+   * and never the last one not ejected: ejection alone never leaves a service with nothing to
+   * route over. An instance the source calls unhealthy (picked only in panic mode) takes no
+   * routable capacity, so the cap does not hold its ejection back.
+   *
+   * @param listed the instances the service lists
    * @return how long the ejection lasts, or null when there is none
    */
-  Duration eject(InstanceStats st, int listed, long now) {
+  Duration eject(InstanceStats st, List<Instance> listed, long now) {
     if (st.ejected || stats.get(st.instanceId) != st) {
       return null; // already ejected, or no longer part of the service
     }
-    int allowed = listed * policy.maxEjectionPercent() / 100;
-    if (listed >= 2 && policy.maxEjectionPercent() > 0) {
-      allowed = Math.max(allowed, 1);
-    }
+    int routable = 0;
     int ejectedNow = 0;
-    for (InstanceStats other : stats.values()) {
-      if (other.ejected) {
+    boolean target = true;
+    for (Instance instance : listed) {
+      if (!instance.health().isRoutable()) {
+        if (instance.instanceId().equals(st.instanceId)) {
+          target = false;
+        }
+        continue;
+      }
+      routable++;
+      InstanceStats other = stats.get(instance.instanceId());
+      if (other != null && other.ejected) {
         ejectedNow++;
       }
     }
-    if (ejectedNow >= allowed) {
-      int already = ejectedNow;
-      deferred.accept(() -> LOG.log(Level.DEBUG, () -> serviceId + ": not ejecting "
-          + st.instanceId + ", " + already + " of " + listed + " already ejected"));
-      return null;
+    if (target) {
+      int allowed = routable * policy.maxEjectionPercent() / 100;
+      if (routable >= 2 && policy.maxEjectionPercent() > 0) {
+        allowed = Math.max(allowed, 1);
+      }
+      allowed = Math.min(allowed, routable - 1); // never the last routable instance
+      if (ejectedNow >= allowed) {
+        int already = ejectedNow;
+        int of = routable;
+        deferred.accept(() -> LOG.log(Level.DEBUG, () -> serviceId + ": not ejecting "
+            + st.instanceId + ", " + already + " of " + of
+            + " routable instances already ejected"));
+        return null;
+      }
     }
     st.ejectionsInARow++;
     long base = policy.baseEjectionTime().toNanos();

@@ -455,7 +455,7 @@ final class ServiceHolder {
       return;
     }
     long now = ticker.getAsLong();
-    Duration length = outliers.eject(st, s.snapshot.instances().size(), now);
+    Duration length = outliers.eject(st, s.snapshot.instances(), now);
     if (length == null) {
       return;
     }

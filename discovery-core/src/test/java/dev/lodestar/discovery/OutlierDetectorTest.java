@@ -54,8 +54,8 @@ class OutlierDetectorTest {
     assertFalse(d.failureCallsForEjection(st, new IOException("500")));
     assertFalse(d.failureCallsForEjection(st, new IOException("500")));
     assertTrue(d.failureCallsForEjection(st, new IOException("500")));
-    assertEquals(Duration.ofSeconds(30), d.eject(st, 4, clock.get()));
-    assertNull(d.eject(st, 4, clock.get()), "already ejected");
+    assertEquals(Duration.ofSeconds(30), d.eject(st, s.instances(), clock.get()));
+    assertNull(d.eject(st, s.instances(), clock.get()), "already ejected");
     OutlierDetector.Routing r = d.route(s, false, clock.get());
     assertEquals(List.of("i1", "i2", "i3"), ids(r));
     assertEquals(1, r.ejected());
@@ -65,8 +65,10 @@ class OutlierDetectorTest {
     r = d.route(s, false, clock.get());
     assertEquals(4, r.endpoints().size(), "back after the ejection time");
     assertTrue(st.onTrial);
-    assertTrue(d.failureCallsForEjection(st, new IOException("500")), "on trial one failure ejects");
-    assertEquals(Duration.ofSeconds(60), d.eject(st, 4, clock.get()), "second in a row: twice as long");
+    assertTrue(d.failureCallsForEjection(st, new IOException("500")),
+        "on trial one failure ejects");
+    assertEquals(Duration.ofSeconds(60), d.eject(st, s.instances(), clock.get()),
+        "second in a row: twice as long");
 
     clock.addAndGet(60 * SECOND);
     d.route(s, false, clock.get());
@@ -85,10 +87,48 @@ class OutlierDetectorTest {
     for (int i = 0; i < 4; i++) {
       assertTrue(d.failureCallsForEjection(d.stats("i" + i), new ConnectException("refused")));
     }
-    assertTrue(d.eject(d.stats("i0"), 4, clock.get()) != null);
-    assertTrue(d.eject(d.stats("i1"), 4, clock.get()) != null);
-    assertNull(d.eject(d.stats("i2"), 4, clock.get()), "50% of 4 already ejected");
+    assertTrue(d.eject(d.stats("i0"), s.instances(), clock.get()) != null);
+    assertTrue(d.eject(d.stats("i1"), s.instances(), clock.get()) != null);
+    assertNull(d.eject(d.stats("i2"), s.instances(), clock.get()), "50% of 4 already ejected");
     assertEquals(List.of("i2", "i3"), ids(d.route(s, false, clock.get())));
+  }
+
+  @Test
+  void theMaximumShareIsOfTheInstancesTheSourceCallsRoutable() {
+    OutlierDetector d = detector(HealthPolicy.ofDefaults()); // 50%
+    List<Instance> instances = new ArrayList<>(snapshot(2, HealthStatus.HEALTHY).instances());
+    instances.add(Instance.builder("/svc", "u0", "10.0.1.1", 8080)
+        .health(HealthStatus.UNHEALTHY).build());
+    instances.add(Instance.builder("/svc", "u1", "10.0.1.2", 8080)
+        .health(HealthStatus.UNHEALTHY).build());
+    ServiceSnapshot s = ServiceSnapshot.of("/svc", instances, "test");
+    d.track(s.instances(), true, clock.get());
+    assertTrue(d.eject(d.stats("i0"), s.instances(), clock.get()) != null);
+    assertNull(d.eject(d.stats("i1"), s.instances(), clock.get()),
+        "50% of the 2 routable instances is 1; the unhealthy ones do not count");
+    assertTrue(d.eject(d.stats("u0"), s.instances(), clock.get()) != null,
+        "an instance the source calls unhealthy takes no routable capacity");
+    OutlierDetector.Routing r = d.route(s, false, clock.get());
+    assertEquals(List.of("i1"), ids(r));
+    assertEquals(1, r.routable());
+  }
+
+  @Test
+  void evenAFullShareNeverEjectsTheLastRoutableInstance() {
+    OutlierDetector d = detector(HealthPolicy.ofDefaults().toBuilder().maxEjectionPercent(100)
+        .build());
+    ServiceSnapshot s = snapshot(2, HealthStatus.HEALTHY);
+    d.track(s.instances(), true, clock.get());
+    assertTrue(d.eject(d.stats("i0"), s.instances(), clock.get()) != null);
+    assertNull(d.eject(d.stats("i1"), s.instances(), clock.get()), "i1 is the last routable one");
+    assertEquals(List.of("i1"), ids(d.route(s, false, clock.get())));
+
+    OutlierDetector single = detector(HealthPolicy.ofDefaults().toBuilder()
+        .maxEjectionPercent(100).build());
+    ServiceSnapshot one = snapshot(1, HealthStatus.HEALTHY);
+    single.track(one.instances(), true, clock.get());
+    assertNull(single.eject(single.stats("i0"), one.instances(), clock.get()),
+        "a single instance is never ejected");
   }
 
   @Test

@@ -162,6 +162,33 @@ class ResolverHealthTest {
   }
 
   @Test
+  void theEjectionCapCountsOnlyInstancesTheSourceCallsRoutable() {
+    // Two routable, two never routed: the 50% cap is one of the two routable instances.
+    source.set(APP, instance(APP, 1), instance(APP, 2), instance(APP, 3, HealthStatus.UNHEALTHY),
+        instance(APP, 4, HealthStatus.UNHEALTHY));
+    resolver(HealthPolicy.ofDefaults(), LoadBalancingStrategy.roundRobin());
+    fail("task-1", new ConnectException("refused"));
+    fail("task-2", new ConnectException("refused"));
+    ServiceStatus status = resolver.status(APP).orElseThrow();
+    assertEquals(1, status.ejectedInstances(), "50% of the 2 routable instances: " + status);
+    assertEquals(1, status.routableInstances(), status.toString());
+    assertEquals(Set.of("task-2"), pickCounts(10).keySet(), "task-2 stays routable");
+  }
+
+  @Test
+  void ejectionNeverTakesTheLastRoutableInstance() {
+    source.set(APP, instance(APP, 1), instance(APP, 2), instance(APP, 3, HealthStatus.UNHEALTHY));
+    resolver(HealthPolicy.custom().maxEjectionPercent(100).build(),
+        LoadBalancingStrategy.roundRobin());
+    fail("task-1", new ConnectException("refused"));
+    assertEquals(Set.of("task-2"), pickCounts(10).keySet(), "task-1 ejected");
+    fail("task-2", new ConnectException("refused"));
+    assertEquals(Set.of("task-2"), pickCounts(10).keySet(),
+        "a 100% cap still leaves the last routable instance in the picker");
+    assertEquals(1, resolver.status(APP).orElseThrow().ejectedInstances());
+  }
+
+  @Test
   void panicRoutesOverAllInstancesWhenConfigured() {
     source.set(APP, instance(APP, 1), instance(APP, 2, HealthStatus.UNHEALTHY),
         instance(APP, 3, HealthStatus.UNHEALTHY));
