@@ -42,7 +42,7 @@ import java.util.function.LongSupplier;
  * are coalesced in {@link #loading} so that failed loads never enter the cache (Caffeine would
  * log each one as a warning, and an unknown service is not worth a warning).
  *
- * <p>Length (~680 lines): it implements {@link ServiceResolver}'s whole surface (pick, select,
+ * <p>Length (~710 lines): it implements {@link ServiceResolver}'s whole surface (pick, select,
  * call, watch, status) over one cache; per-service state is {@link ServiceHolder}'s and
  * ejection {@code OutlierDetector}'s, so what stays here is the cache and its refresh schedule.
  */
@@ -128,7 +128,7 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.retry = Retry.of("lodestar", RetryConfig.<Object>custom()
         .maxAttempts(b.maxAttempts)
         .waitDuration(Duration.ZERO)
-        .retryOnException(b.retryOn)
+        .retryOnException(t -> !(t instanceof NoOtherInstance) && b.retryOn.test(t))
         .build());
     long refreshMillis = b.refreshInterval.toMillis();
     this.refreshBackoff = IntervalFunction.ofExponentialRandomBackoff(
@@ -215,25 +215,58 @@ final class DefaultServiceResolver implements ServiceResolver {
 
   @Override
   public <T> T call(String serviceId, CheckedFunction<Instance, T> call) throws Exception {
+    // Both confined to this call's thread: resilience4j runs its attempts one by one in it.
     List<Instance> tried = new ArrayList<>(maxAttempts);
-    return Retry.decorateCallable(retry, () -> {
-      Selection selection;
-      try {
-        selection = select(serviceId, null, tried);
-      } catch (NoInstanceAvailableException e) {
-        throw e.withCallerStack(); // the pick path's exception is shared and stackless
+    Throwable[] lastFailure = new Throwable[1];
+    try {
+      return Retry.decorateCallable(retry, () -> {
+        Selection selection;
+        try {
+          selection = select(serviceId, null, tried);
+        } catch (NoInstanceAvailableException e) {
+          throw e.withCallerStack(); // the pick path's exception is shared and stackless
+        }
+        if (lastFailure[0] != null && tried.contains(selection.instance())) {
+          selection.release(); // not a call: no verdict on the instance
+          throw new NoOtherInstance(lastFailure[0]);
+        }
+        tried.add(selection.instance());
+        T result;
+        try {
+          result = call.apply(selection.instance());
+        } catch (Exception | Error e) {
+          selection.failure(e);
+          lastFailure[0] = e;
+          throw e;
+        }
+        selection.success();
+        return result;
+      }).call();
+    } catch (NoOtherInstance e) {
+      throw e.lastFailure();
+    }
+  }
+
+  /**
+   * Ends {@link #call}'s retries when every routable instance has been tried; never retried (see
+   * the retry's predicate) and never seen by callers, who get the failure it carries.
+   */
+  private static final class NoOtherInstance extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Throwable failure;
+
+    NoOtherInstance(Throwable failure) {
+      super(null, null, false, false);
+      this.failure = failure;
+    }
+
+    /** The failure to throw: an {@link Error} as it is, else the {@link Exception} it is. */
+    Exception lastFailure() {
+      if (failure instanceof Error) {
+        throw (Error) failure;
       }
-      tried.add(selection.instance());
-      T result;
-      try {
-        result = call.apply(selection.instance());
-      } catch (Exception | Error e) {
-        selection.failure(e);
-        throw e;
-      }
-      selection.success();
-      return result;
-    }).call();
+      return (Exception) failure;
+    }
   }
 
   @Override

@@ -137,8 +137,9 @@ public interface ServiceResolver extends AutoCloseable {
    * connection-level failure (by default {@link ConnectException}, {@link
    * NoRouteToHostException}, {@link HttpConnectTimeoutException} anywhere in the cause chain),
    * retries on a different instance, up to {@link Builder#maxAttempts(int)} attempts in all
-   * (resilience4j {@code Retry}). Other exceptions are reported as failures and rethrown as they
-   * are.
+   * (resilience4j {@code Retry}). A retry never goes back to an instance this call already tried:
+   * once every routable instance has been tried, the last attempt's failure is thrown, even if
+   * attempts are left. Other exceptions are reported as failures and rethrown as they are.
    *
    * @return what {@code call} returned
    * @throws Exception what the last attempt threw, or a {@link DiscoveryException}

@@ -139,14 +139,42 @@ class CallRetryTest {
   }
 
   @Test
-  void allInstancesRefusingFailsWithTheLastError() {
+  void aSingleRefusingInstanceIsTriedOnceAndItsErrorThrown() {
     Instance dead = Instance.builder(APP, "dead", "127.0.0.1", deadPort).build();
     StaticSource source = StaticSource.create().set(APP, dead);
+    List<Instance> attempts = new CopyOnWriteArrayList<>();
     try (ServiceResolver resolver = ServiceResolver.builder().source(source).build()) {
-      assertThrows(java.net.ConnectException.class,
-          () -> resolver.call(APP, instance -> get(instance, "/")));
-      // Now ejected? Not with a single instance (at most 50%): it stays and keeps failing fast.
+      assertThrows(java.net.ConnectException.class, () -> resolver.call(APP, instance -> {
+        attempts.add(instance);
+        return get(instance, "/");
+      }));
+      // No other instance to retry on: the retry does not go back to the one that just refused.
+      assertEquals(List.of(dead), attempts, "attempts");
+      // Not ejected: ejection never takes the last routable instance.
       assertFalse(resolver.instances(APP).isEmpty());
+      assertEquals(0, resolver.status(APP).orElseThrow().ejectedInstances());
+    }
+  }
+
+  @Test
+  void whenEveryInstanceRefusedTheLastErrorIsThrownWithoutRepeatingAnAttempt() {
+    Instance dead0 = Instance.builder(APP, "dead-0", "127.0.0.1", deadPort).build();
+    Instance dead1 = Instance.builder(APP, "dead-1", "127.0.0.1", deadPort).build();
+    StaticSource source = StaticSource.create().set(APP, dead0, dead1);
+    List<Instance> attempts = new CopyOnWriteArrayList<>();
+    try (ServiceResolver resolver = ServiceResolver.builder().source(source).maxAttempts(5)
+        .healthPolicy(dev.lodestar.discovery.balance.HealthPolicy.custom()
+            .ejectOnConnectionRefused(false).build())
+        .build()) {
+      java.net.ConnectException e = assertThrows(java.net.ConnectException.class,
+          () -> resolver.call(APP, instance -> {
+            attempts.add(instance);
+            throw new java.net.ConnectException("refused by " + instance.instanceId());
+          }));
+      assertEquals(2, attempts.size(), "one attempt per instance, not maxAttempts: " + attempts);
+      assertEquals(Set.of(dead0, dead1), Set.copyOf(attempts));
+      assertEquals("refused by " + attempts.get(1).instanceId(), e.getMessage(),
+          "the last attempt's failure is thrown");
     }
   }
 }
