@@ -42,7 +42,7 @@ import java.util.function.LongSupplier;
  * are coalesced in {@link #loading} so that failed loads never enter the cache (Caffeine would
  * log each one as a warning, and an unknown service is not worth a warning).
  *
- * <p>Length (~710 lines): it implements {@link ServiceResolver}'s whole surface (pick, select,
+ * <p>Length (~730 lines): it implements {@link ServiceResolver}'s whole surface (pick, select,
  * call, watch, status) over one cache; per-service state is {@link ServiceHolder}'s and
  * ejection {@code OutlierDetector}'s, so what stays here is the cache and its refresh schedule.
  */
@@ -80,6 +80,13 @@ final class DefaultServiceResolver implements ServiceResolver {
   private static final VarHandle RECENT = MethodHandles.arrayElementVarHandle(
       ServiceHolder[].class);
   private static final int RECENT_SLOTS = 64;
+  /**
+   * First loads under way, one per service, which callers of {@link #load} wait on. Added by
+   * {@link #load}, removed when the load completes; {@link #close()} completes every one left
+   * with the closed exception. No caller waits past close: close sets {@link #closed} before it
+   * sweeps this map, and load adds its future before it reads {@link #closed}, so either the
+   * sweep finds the future or load sees the flag.
+   */
   private final ConcurrentHashMap<String, CompletableFuture<ServiceHolder>> loading =
       new ConcurrentHashMap<>();
   private final Cache<String, ServiceHolder> cache;
@@ -438,9 +445,15 @@ final class DefaultServiceResolver implements ServiceResolver {
         });
       }
     }
+    if (closed) {
+      throw closedException(); // close() may have swept the loads before this one was added
+    }
     try {
       return future.get(loadTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      if (closed) {
+        throw closedException();
+      }
       throw new DiscoveryUnavailableException(
           serviceId, source.name() + " gave no answer within " + loadTimeout, e);
     } catch (ExecutionException e) {
@@ -653,6 +666,12 @@ final class DefaultServiceResolver implements ServiceResolver {
     holders.values().forEach(ServiceHolder::retire);
     holders.clear();
     cache.invalidateAll();
+    // A source need not complete its loads when closed: end the waits for first loads now, with
+    // the exception every other call gets after close (a late answer then finds nothing to do).
+    for (CompletableFuture<ServiceHolder> load : loading.values()) {
+      load.completeExceptionally(closedException());
+    }
+    loading.clear();
   }
 
   private static IllegalStateException closedException() {

@@ -58,9 +58,9 @@ import java.util.function.Predicate;
  * were cached; {@code track} returns a ticket whose reports have no effect; {@code status} is
  * empty and {@code cachedServices} and {@code statuses} are empty. A call that
  * got its instance before {@code close} completes normally, and its outcome report is accepted
- * and ignored; a first load under way when {@code close} runs ends with the same {@code
- * IllegalStateException} and leaves nothing cached. {@code close} may run concurrently with
- * picks.
+ * and ignored; a call waiting for a first load when {@code close} runs ends at once with the same
+ * {@code IllegalStateException}, whether or not the source ever answers, and the load leaves
+ * nothing cached. {@code close} may run concurrently with picks.
  */
 public interface ServiceResolver extends AutoCloseable {
 

@@ -83,6 +83,39 @@ class ResolverCloseTest {
   }
 
   @Test
+  void aLoadTheSourceNeverAnswersEndsAtCloseNotAtTheLoadTimeout() throws Exception {
+    CountDownLatch loadStarted = new CountDownLatch(2);
+    ScriptedSource silent = new ScriptedSource() {
+      @Override
+      public CompletableFuture<ServiceSnapshot> load(String serviceId) {
+        CompletableFuture<ServiceSnapshot> never = new CompletableFuture<>();
+        loadStarted.countDown();
+        return never; // the answer is still on its way at close, and never comes
+      }
+    };
+    // Far beyond this test's bounded waits: a pick that waits for it fails the test.
+    ServiceResolver resolver = ServiceResolver.builder().source(silent)
+        .loadTimeout(java.time.Duration.ofMinutes(10)).build();
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try {
+      Future<Instance> first = callers.submit(() -> resolver.pick(APP));
+      Future<Instance> other = callers.submit(() -> resolver.pick("/other"));
+      assertTrue(loadStarted.await(30, TimeUnit.SECONDS), "both loads reached the source");
+      resolver.close();
+      for (Future<Instance> pick : List.of(first, other)) {
+        Exception e = assertThrows(Exception.class, () -> pick.get(20, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, e.getCause(), "a pick waiting for a first"
+            + " load at close ends with the closed exception (a TimeoutException here means it"
+            + " was still waiting 20 s after close): " + e);
+        assertEquals("resolver is closed", e.getCause().getMessage());
+      }
+      assertTrue(resolver.cachedServices().isEmpty());
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void concurrentCloseDuringPicksIsClean() throws Exception {
     for (int round = 0; round < 20; round++) {
       ScriptedSource src = new ScriptedSource();
