@@ -63,7 +63,11 @@ import java.util.regex.Pattern;
  * it. A response whose status matches {@link Builder#failureStatus(IntPredicate)} (default: 5xx) is
  * returned to the caller but reported as a failure, so an instance that keeps answering 503 is
  * ejected after {@code HealthPolicy.consecutiveFailures()} in a row. An exception is reported as a
- * failure; an interrupt or a cancelled future as neither.
+ * failure, except that an interrupt or a cancelled future is reported as neither, and so is a
+ * failure of the caller's own body handler (its {@code apply} or subscriber threw, or its body
+ * failed, say in a mapping function, with anything but the transport's error): the response came
+ * and the bug is the caller's, so it gives no verdict on the instance. {@code send} usually gets
+ * such an exception from the JDK client wrapped in an {@link IOException} whose cause it is.
  *
  * <p><b>Retry.</b> An idempotent request (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) that fails at
  * the connection level, that is with any {@link IOException} but a request timeout (connection
@@ -71,7 +75,8 @@ import java.util.regex.Pattern;
  * was under way, a failed TLS handshake), is sent once more to another instance; if the service
  * has no other routable instance, the first failure is thrown. Other methods are never retried,
  * nor are request timeouts ({@link HttpTimeoutException}): the server may be working on the
- * request.
+ * request. Nor is a failure of the caller's body handler, though it reaches the caller as an
+ * {@code IOException}: the same handler would fail on the next instance's response too.
  * The JDK client's own retries (for example on an expired pooled connection) happen below this.
  *
  * <p><b>Affinity.</b> With {@link dev.lodestar.discovery.balance.LoadBalancingStrategy#sticky()},
@@ -199,18 +204,19 @@ public final class LoadBalancedHttpClient {
     String service = serviceIdOf(request);
     String key = affinityKey.apply(request);
     Selection first = select(service, key);
+    GuardedBodyHandler<T> guarded = new GuardedBodyHandler<>(handler);
     try {
-      return attempt(first, request, handler);
+      return attempt(first, request, guarded);
     } catch (IOException e) {
-      Selection second = retryable(request, e) ? anotherQuietly(service, first.instance())
-          : null;
+      Selection second = guarded.callerFailure() == null && retryable(request, e)
+          ? anotherQuietly(service, first.instance()) : null;
       if (second == null) {
         throw e;
       }
       LOG.log(Level.DEBUG, "{0} {1} failed on {2} ({3}); retrying on {4}", request.method(),
           request.uri(), first.instance().address(), e, second.instance().address());
       try {
-        return attempt(second, request, handler);
+        return attempt(second, request, new GuardedBodyHandler<>(handler));
       } catch (IOException again) {
         again.addSuppressed(e);
         throw again;
@@ -248,19 +254,22 @@ public final class LoadBalancedHttpClient {
     } catch (DiscoveryException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return attemptAsync(first, request, handler).handle((response, error) -> {
+    GuardedBodyHandler<T> guarded = new GuardedBodyHandler<>(handler);
+    return attemptAsync(first, request, guarded).handle((response, error) -> {
       if (error == null) {
         return CompletableFuture.completedFuture(response);
       }
       Throwable cause = Futures.unwrap(error);
-      Selection second = cause instanceof IOException && retryable(request, (IOException) cause)
+      Selection second = guarded.callerFailure() == null && cause instanceof IOException
+          && retryable(request, (IOException) cause)
           ? anotherQuietly(service, first.instance()) : null;
       if (second == null) {
         return CompletableFuture.<HttpResponse<T>>failedFuture(cause);
       }
       LOG.log(Level.DEBUG, "{0} {1} failed on {2} ({3}); retrying on {4}", request.method(),
           request.uri(), first.instance().address(), cause, second.instance().address());
-      return attemptAsync(second, request, handler).exceptionallyCompose(again -> {
+      return attemptAsync(second, request, new GuardedBodyHandler<>(handler))
+          .exceptionallyCompose(again -> {
         Throwable last = Futures.unwrap(again);
         if (last != cause) {
           last.addSuppressed(cause);
@@ -271,7 +280,7 @@ public final class LoadBalancedHttpClient {
   }
 
   private <T> HttpResponse<T> attempt(
-      Selection selection, HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      Selection selection, HttpRequest request, GuardedBodyHandler<T> handler)
       throws IOException, InterruptedException {
     HttpRequest routed = routed(request, selection.instance(), requestTimeout);
     long start = System.nanoTime();
@@ -282,7 +291,7 @@ public final class LoadBalancedHttpClient {
       selection.release();
       throw e;
     } catch (IOException | RuntimeException | Error e) {
-      selection.failure(e);
+      reportFailure(selection, handler, e);
       throw e;
     }
     report(selection, response, start);
@@ -290,7 +299,7 @@ public final class LoadBalancedHttpClient {
   }
 
   private <T> CompletableFuture<HttpResponse<T>> attemptAsync(
-      Selection selection, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+      Selection selection, HttpRequest request, GuardedBodyHandler<T> handler) {
     HttpRequest routed = routed(request, selection.instance(), requestTimeout);
     long start = System.nanoTime();
     CompletableFuture<HttpResponse<T>> sent;
@@ -306,9 +315,22 @@ public final class LoadBalancedHttpClient {
       } else if (Futures.unwrap(error) instanceof CancellationException) {
         selection.release();
       } else {
-        selection.failure(Futures.unwrap(error));
+        reportFailure(selection, handler, Futures.unwrap(error));
       }
     });
+  }
+
+  /**
+   * A failed attempt: the instance's failure, unless the caller's own body handler failed (the
+   * response arrived; the bug is the caller's), which gives no verdict on the instance.
+   */
+  private static void reportFailure(
+      Selection selection, GuardedBodyHandler<?> handler, Throwable error) {
+    if (handler.callerFailure() != null) {
+      selection.release();
+    } else {
+      selection.failure(error);
+    }
   }
 
   private void report(Selection selection, HttpResponse<?> response, long startNanos) {

@@ -2,13 +2,16 @@ package dev.lodestar.discovery.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.lodestar.discovery.HealthStatus;
 import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.InstanceStatus;
 import dev.lodestar.discovery.ServiceResolver;
+import dev.lodestar.discovery.ServiceStatus;
 import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.balance.Endpoint;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
@@ -150,6 +153,67 @@ class LoadBalancedHttpClientTest {
 
     assertInstanceOf(ConnectException.class, e.getCause());
     assertEquals(0, live.requests.size());
+  }
+
+  @Test
+  void aThrowingBodyHandlerIsNeitherRetriedNorBlamedOnTheInstance() {
+    Backend a = backend("a");
+    Backend b = backend("b");
+    FirstStrategy strategy = new FirstStrategy();
+    LoadBalancedHttpClient http = client(strategy, a.instance(), b.instance());
+    IllegalStateException bug = new IllegalStateException("client-side parse bug");
+    HttpResponse.BodyHandler<String> parser = info -> {
+      throw bug;
+    };
+
+    // The JDK client wraps the handler's exception in an IOException.
+    IOException e = assertThrows(IOException.class,
+        () -> http.send(HttpRequest.newBuilder(ORDERS).build(), parser));
+
+    assertEquals(1, a.requests.size(), "the one request sent");
+    assertEquals(0, b.requests.size(), "not re-sent to another instance");
+    assertSame(bug, e.getCause(), e.toString());
+    assertEquals(0, e.getSuppressed().length, "no second attempt failed: " + e);
+    assertNoVerdict();
+  }
+
+  @Test
+  void aBodyThatFailsToMapIsNeitherRetriedNorBlamedOnTheInstanceAsync() {
+    Backend a = backend("a");
+    Backend b = backend("b");
+    LoadBalancedHttpClient http = client(new FirstStrategy(), a.instance(), b.instance());
+    IllegalStateException bug = new IllegalStateException("cannot parse the body");
+    HttpResponse.BodyHandler<Integer> parser = info -> HttpResponse.BodySubscribers.mapping(
+        HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8), body -> {
+          throw bug;
+        });
+
+    CompletionException e = assertThrows(CompletionException.class,
+        () -> http.sendAsync(HttpRequest.newBuilder(ORDERS).build(), parser).join());
+
+    assertTrue(hasCause(e, bug), "the mapping's own exception: " + e);
+    assertEquals(1, a.requests.size() + b.requests.size(),
+        "requests sent (a=" + a.requests + ", b=" + b.requests + ")");
+    assertNoVerdict();
+  }
+
+  /** No instance was charged a failure, none is ejected, no call is left in flight. */
+  private void assertNoVerdict() {
+    ServiceStatus status = resolver.status(APP).orElseThrow();
+    for (InstanceStatus instance : status.instances()) {
+      assertEquals(0, instance.consecutiveFailures(), "failure charged to " + instance);
+      assertEquals(0, instance.inFlight(), "call left in flight on " + instance);
+    }
+    assertEquals(0, status.ejectedInstances(), status.toString());
+  }
+
+  private static boolean hasCause(Throwable e, Throwable cause) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t == cause) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test
