@@ -79,6 +79,12 @@ final class ServiceHolder {
   private volatile long lastUsedNanos;
   private int failedRefreshes; // guarded by this
   /**
+   * The sequence number of the snapshot in {@link #state}, taken from {@link
+   * ServiceWatchers#nextSequence()} where it was applied (0 before the first); guarded by this.
+   * Watches order deliveries by it, since they run after the monitor is released.
+   */
+  private long appliedSequence;
+  /**
    * Logging and listener calls made while holding the lock, run after it is released: a slow log
    * handler must never hold up picks of a rebuilt picker, reports or snapshot updates.
    */
@@ -309,10 +315,20 @@ final class ServiceHolder {
           + " instances from " + snapshot.origin()));
     }
     rebuild(snapshot, now);
+    long sequence = watchers.nextSequence();
+    appliedSequence = sequence;
     deferred.add(() -> {
       Notify.run(() -> listener.onSnapshot(snapshot));
-      watchers.onSnapshot(snapshot);
+      watchers.onSnapshot(snapshot, sequence);
     });
+  }
+
+  /** A snapshot and the sequence number it was applied with. */
+  record Applied(ServiceSnapshot snapshot, long sequence) {}
+
+  /** The current snapshot with its sequence number, read together (for a watch's delivery). */
+  synchronized Applied applied() {
+    return new Applied(state.snapshot, appliedSequence);
   }
 
   // ---- refresh bookkeeping ----------------------------------------------------------------

@@ -5,9 +5,12 @@ package dev.lodestar.discovery;
  * that keep their own view of the instances (a gRPC name resolver, a proxy's listener set) and
  * want it pushed rather than polled.
  *
- * <p>Thread safety: callbacks come from the resolver's and the source's threads, one at a time per
- * snapshot change but not from one fixed thread; implementations must be thread-safe, fast, and
- * must not block. An exception thrown by a callback is logged and ignored.
+ * <p>Thread safety: callbacks come from the resolver's and the source's threads, not from one
+ * fixed thread, but the callbacks of one watch never run concurrently, and snapshots arrive in the
+ * order the resolver applied them: one that a newer one overtook on its way is skipped, so the
+ * last snapshot a watcher got is the one the resolver routes over. Implementations must be
+ * thread-safe, fast, and must not block (a blocked callback holds up the next one of its watch).
+ * An exception thrown by a callback is logged and ignored.
  */
 public interface ServiceWatcher {
 

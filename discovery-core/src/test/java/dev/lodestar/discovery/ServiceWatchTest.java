@@ -1,6 +1,7 @@
 package dev.lodestar.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,10 +10,14 @@ import dev.lodestar.discovery.source.StaticSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** {@link ServiceResolver#watch}: initial delivery, pushed changes, removal, errors, idle expiry. */
+@Timeout(30)
 class ServiceWatchTest {
   private final FakeTicker ticker = new FakeTicker();
   private final StaticSource source = StaticSource.named("static");
@@ -113,6 +118,66 @@ class ServiceWatchTest {
       resolver.runMaintenance();
     }
     assertTrue(!resolver.cachedServices().contains("/shop/checkout"), resolver.toString());
+  }
+
+  @Test
+  void aWatcherEndsOnTheSnapshotTheResolverAppliedLast() throws Exception {
+    String app = "/shop/checkout";
+    ScriptedSource scripted = new ScriptedSource().answer(app, List.of(instance(1000)));
+    ServiceSnapshot s1 = ServiceSnapshot.of(app, List.of(instance(1001)), "scripted");
+    ServiceSnapshot s2 = ServiceSnapshot.of(app, List.of(instance(1002)), "scripted");
+    CountDownLatch s1Applied = new CountDownLatch(1);
+    CountDownLatch s2Delivered = new CountDownLatch(1);
+    // Holds the thread that applied s1 between "applied" and "handed to watchers" (listeners run
+    // first) until s2 is applied and delivered: a thread pre-empted there does the same.
+    ResolverListener holdS1 = new ResolverListener() {
+      @Override
+      public void onSnapshot(ServiceSnapshot snapshot) {
+        if (snapshot.equals(s1)) {
+          s1Applied.countDown();
+          try {
+            s2Delivered.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    };
+    resolver = (DefaultServiceResolver) ServiceResolver.builder().source(scripted).ticker(ticker)
+        .executor(Runnable::run).listener(holdS1).build();
+    List<ServiceSnapshot> seen = new CopyOnWriteArrayList<>();
+    resolver.watch(app, new ServiceWatcher() {
+      @Override
+      public void onSnapshot(ServiceSnapshot snapshot) {
+        seen.add(snapshot);
+        if (snapshot.equals(s2)) {
+          s2Delivered.countDown();
+        }
+      }
+
+      @Override
+      public void onError(DiscoveryException error) {}
+    });
+    assertEquals(1, seen.size(), "the initial snapshot");
+
+    // A background refresh is under way...
+    scripted.holdLoads = true;
+    ticker.advance(ServiceResolver.Builder.DEFAULT_REFRESH_INTERVAL.plusSeconds(1));
+    resolver.runMaintenance();
+    assertEquals(1, scripted.pending.size(), "one refresh in flight");
+    // ...its answer s1 is applied on the source's thread...
+    Thread reply = new Thread(() -> scripted.pending.get(0).complete(s1), "source-reply");
+    reply.start();
+    assertTrue(s1Applied.await(10, TimeUnit.SECONDS), "s1 applied");
+    // ...and the source pushes s2, which the resolver applies after s1.
+    scripted.listener.onSnapshot(s2);
+    reply.join(TimeUnit.SECONDS.toMillis(20));
+    assertFalse(reply.isAlive(), "the reply thread finished");
+
+    assertEquals(s2.instances(), resolver.instances(app), "the resolver routes over s2");
+    // s2 reached the watcher first; s1, applied before it, must not follow and replace it.
+    assertEquals(List.of(1000, 1002), seen.stream().map(x -> x.instances().get(0).port()).toList(),
+        "ports of the snapshots delivered, in order");
   }
 
   @Test
