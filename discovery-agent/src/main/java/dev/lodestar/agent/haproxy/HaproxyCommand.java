@@ -90,12 +90,14 @@ public final class HaproxyCommand implements Callable<Integer> {
 
   @Option(names = "--min-reload-interval", defaultValue = "2s", paramLabel = "DURATION",
       converter = DurationConverter.class,
-      description = "Least time between two renders/reloads (default: ${DEFAULT-VALUE}).")
+      description = "Least time between two renders/reloads, 0 or more (default:"
+          + " ${DEFAULT-VALUE}).")
   Duration minReloadInterval;
 
   @Option(names = "--poll-interval", defaultValue = "30s", paramLabel = "DURATION",
       converter = DurationConverter.class,
-      description = "Full re-read of Marathon's apps and tasks (default: ${DEFAULT-VALUE}).")
+      description = "Full re-read of Marathon's apps and tasks, at least 1ms (default:"
+          + " ${DEFAULT-VALUE}).")
   Duration pollInterval;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -108,6 +110,15 @@ public final class HaproxyCommand implements Callable<Integer> {
     if (credentials != null && credentials.indexOf(':') < 0) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--credentials must be USER:PASSWORD");
+    }
+    // Checked here, before anything starts: the watcher's scheduler throws on a zero period.
+    if (pollInterval.toMillis() < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--poll-interval must be at least 1ms, got " + pollInterval);
+    }
+    if (minReloadInterval.isNegative()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--min-reload-interval must not be negative, got " + minReloadInterval);
     }
     Templates t;
     try {

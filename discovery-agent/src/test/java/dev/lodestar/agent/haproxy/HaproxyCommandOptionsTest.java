@@ -1,0 +1,53 @@
+package dev.lodestar.agent.haproxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code lodestar haproxy} option checks, through the command-line API: a bad duration is a usage
+ * error (exit 2, the option named on stderr, no stack trace) before anything starts.
+ */
+class HaproxyCommandOptionsTest {
+  @TempDir Path dir;
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+      "--poll-interval, 0s",
+      "--poll-interval, -5s",
+      "--poll-interval, PT0.0005S",
+      "--min-reload-interval, -1s",
+  })
+  @Timeout(60) // an accepted value would start a watch that runs until interrupted
+  void aNonPositiveIntervalIsAUsageError(String option, String value) throws Exception {
+    Path cfg = dir.resolve("haproxy.cfg");
+    // Nothing listens there: the check must come before Marathon is read or HAProxy started.
+    String marathon = "http://127.0.0.1:" + Loopback.freePort();
+    FixtureConfigTest.Run run = FixtureConfigTest.oneShot(marathon, "--config", cfg.toString(),
+        "--watch", option, value);
+    assertEquals(2, run.exit(), "expected a usage error; stderr:\n" + run.err());
+    assertTrue(run.err().contains(option), "stderr does not name " + option + ":\n" + run.err());
+    assertFalse(run.err().contains("at dev.lodestar"), "a stack trace:\n" + run.err());
+    assertFalse(Files.exists(cfg), "a config was written despite the usage error");
+  }
+
+  @Test
+  void aZeroMinReloadIntervalIsAccepted() throws Exception {
+    Apps apps = new Apps();
+    apps.app("/web", Loopback.freePort());
+    try (FixtureMarathon marathon = new FixtureMarathon(apps.document())) {
+      FixtureConfigTest.Run run = FixtureConfigTest.oneShot(marathon.url(), "--group", "*",
+          "--min-reload-interval", "0s");
+      assertEquals(0, run.exit(), run.err());
+      assertTrue(run.out().contains("web_"), run.out());
+    }
+  }
+}
