@@ -231,6 +231,10 @@ public final class HaproxyCommand implements Callable<Integer> {
     public Duration convert(String value) {
       String v = value.trim().toLowerCase(java.util.Locale.ROOT);
       try {
+        // ISO first: "PT1S" also ends with "s" and would be misread as a short form.
+        if (v.startsWith("p") || v.startsWith("-p")) {
+          return Duration.parse(value.trim());
+        }
         if (v.endsWith("ms")) {
           return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
         }
@@ -240,10 +244,10 @@ public final class HaproxyCommand implements Callable<Integer> {
         if (v.endsWith("m")) {
           return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
         }
-        return Duration.parse(value.trim());
+        throw new IllegalArgumentException(value);
       } catch (RuntimeException e) {
         throw new CommandLine.TypeConversionException("not a duration: " + value
-            + " (e.g. 500ms, 2s, 1m)");
+            + " (e.g. 500ms, 2s, 1m, PT1S)");
       }
     }
   }

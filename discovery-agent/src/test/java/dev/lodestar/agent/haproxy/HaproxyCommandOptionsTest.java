@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,9 +35,17 @@ class HaproxyCommandOptionsTest {
     FixtureConfigTest.Run run = FixtureConfigTest.oneShot(marathon, "--config", cfg.toString(),
         "--watch", option, value);
     assertEquals(2, run.exit(), "expected a usage error; stderr:\n" + run.err());
-    assertTrue(run.err().contains(option), "stderr does not name " + option + ":\n" + run.err());
+    assertTrue(run.err().contains(option + " must"),
+        "stderr does not say why " + option + " is refused:\n" + run.err());
     assertFalse(run.err().contains("at dev.lodestar"), "a stack trace:\n" + run.err());
     assertFalse(Files.exists(cfg), "a config was written despite the usage error");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"500ms, 500", "2s, 2000", "1m, 60000", "PT1S, 1000", "PT2M, 120000",
+      "pt0.25s, 250", "PT1H, 3600000"})
+  void durationsAreReadInShortAndIsoForm(String text, long millis) {
+    assertEquals(Duration.ofMillis(millis), new HaproxyCommand.DurationConverter().convert(text));
   }
 
   @Test
