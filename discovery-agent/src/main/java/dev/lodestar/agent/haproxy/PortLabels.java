@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
  *   <tr><th>label</th><th>value</th><th>effect</th></tr>
  *   <tr><td>{@code HAPROXY_GROUP}</td><td>comma-separated groups</td><td>the app is exposed by a
  *       bridge whose {@code --group} is one of them (or {@code *})</td></tr>
- *   <tr><td>{@code HAPROXY_{n}_VHOST}</td><td>comma-separated host names</td><td>Host-header
- *       routes in the shared HTTP (and HTTPS) frontend; implies HTTP mode</td></tr>
+ *   <tr><td>{@code HAPROXY_{n}_VHOST}</td><td>comma-separated host names, no wildcards</td>
+ *       <td>Host-header routes (exact match) in the shared HTTP (and HTTPS) frontend; implies
+ *       HTTP mode</td></tr>
  *   <tr><td>{@code HAPROXY_{n}_STICKY}</td><td>{@code true}/{@code false}</td><td>a cookie pins a
  *       client to one server (HTTP mode)</td></tr>
  *   <tr><td>{@code HAPROXY_{n}_REDIRECT_TO_HTTPS}</td><td>{@code true}/{@code false}</td><td>the
@@ -61,7 +62,7 @@ record PortLabels(int index, List<String> vhosts, boolean sticky, boolean redire
 
   private static final Pattern PORT_LABEL = Pattern.compile("HAPROXY_(\\d+)_([A-Z_]+)");
   private static final Pattern HOST_NAME = Pattern.compile(
-      "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
+      "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}"
           + "[A-Za-z0-9])?)*");
   private static final Pattern IPV4 = Pattern.compile(
       "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -206,6 +207,11 @@ record PortLabels(int index, List<String> vhosts, boolean sticky, boolean redire
       }
       for (String h : v.split(",")) {
         String host = h.trim().toLowerCase(Locale.ROOT);
+        if (host.startsWith("*")) {
+          // The ACL compares the Host header exactly, so "*.x" would route nothing: refuse it.
+          throw invalid("VHOST", v, "'" + h.trim() + "': wildcard host names are not supported;"
+              + " list each host name");
+        }
         if (!HOST_NAME.matcher(host).matches() || host.length() > 253) {
           throw invalid("VHOST", v, "'" + h.trim() + "' is not a host name");
         }

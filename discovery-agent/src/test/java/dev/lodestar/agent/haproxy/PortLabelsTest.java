@@ -63,6 +63,9 @@ class PortLabelsTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "HAPROXY_0_VHOST|bad host!|is not a host name",
+      // The Host ACL is an exact match, so a wildcard would never route.
+      "HAPROXY_0_VHOST|*.wild.test|wildcard host names are not supported",
+      "HAPROXY_0_VHOST|a.test,*.b.test|wildcard host names are not supported",
       "HAPROXY_0_STICKY|yes|expected true or false",
       "HAPROXY_0_REDIRECT_TO_HTTPS|maybe|expected true or false",
       "HAPROXY_0_SSL_CERT|relative.pem|not an absolute file path",
@@ -74,9 +77,10 @@ class PortLabelsTest {
   })
   void invalidValueSkipsOnlyThatApp(String label, String value, String why) throws Exception {
     ConfigBuilder.Result r = build(app("/bad", 10000, label, value), app("/good", 10001));
-    assertEquals(List.of("good_10001"), r.model().backends().stream()
-        .map(ConfigModel.Backend::name).toList());
     String problem = String.join("\n", r.problems());
+    assertEquals(List.of("good_10001"), r.model().backends().stream()
+        .map(ConfigModel.Backend::name).toList(),
+        "only the app with the valid labels should be in the config; problems:\n" + problem);
     assertTrue(problem.contains("app /bad: label " + label + "='" + value + "'"), problem);
     assertTrue(problem.contains(why), problem);
     assertTrue(problem.contains("app skipped"), problem);
