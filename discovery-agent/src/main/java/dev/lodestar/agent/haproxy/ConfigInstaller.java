@@ -12,11 +12,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * Installs a rendered config: if the text differs from the installed one, checks it with {@code
  * haproxy -c -f <new file>}, moves it over the config file atomically (a file in the same
- * directory, then {@code rename}), and asks the {@link Reloader} to apply it. A config that fails
- * the check is never installed: the old file stays, HAProxy keeps serving it, and the error is
- * logged once per distinct rejected text.
+ * directory, then {@code rename}), and asks the {@link Reloader} to apply it.
  *
- * <p>Thread safety: not thread-safe; the watcher calls it from its one thread.
+ * <p>Failure modes: a config that fails the check is never installed: the old file stays, HAProxy
+ * keeps serving it, and the error is logged once per distinct rejected text. A text counts as
+ * installed only once {@link Reloader#apply} succeeded: after a failed start or reload, or when
+ * the reloader reports HAProxy not running ({@link Reloader#isRunning}), the next call applies it
+ * again even if the text is unchanged.
+ *
+ * <p>Thread safety: not thread-safe; all its state is owned by the one thread that calls {@link
+ * #install} (the watcher's).
  */
 final class ConfigInstaller {
   private static final System.Logger LOG = System.getLogger(ConfigInstaller.class.getName());
@@ -30,6 +35,15 @@ final class ConfigInstaller {
      */
     void apply() throws IOException, InterruptedException;
 
+    /**
+     * Whether HAProxy is known to be running the last applied config. {@code false} makes the
+     * installer apply an unchanged config again (restarting a HAProxy that exited). The default
+     * is {@code true}: a reload command cannot tell.
+     */
+    default boolean isRunning() {
+      return true;
+    }
+
     @Override
     default void close() {}
   }
@@ -40,6 +54,11 @@ final class ConfigInstaller {
     UNCHANGED,
     /** The text was checked, installed and applied. */
     INSTALLED,
+    /**
+     * The text was already installed but not running (the last apply failed, or HAProxy exited);
+     * it was applied again without a new check.
+     */
+    REAPPLIED,
     /** {@code haproxy -c} rejected the text; the old config stays. */
     REJECTED
   }
@@ -47,7 +66,10 @@ final class ConfigInstaller {
   private final String haproxy;
   private final Path config;
   private final Reloader reloader;
+  /** The text in the config file, which passed the check; {@code null} before the first. */
   private String installed;
+  /** Whether {@link #installed} was applied successfully. */
+  private boolean applied;
   private String lastRejected;
   private String lastCheckOutput = "";
   private long lastCheckNanos;
@@ -60,14 +82,20 @@ final class ConfigInstaller {
   }
 
   /**
-   * Installs {@code text} if it changed and passes the check.
+   * Installs {@code text} if it changed and passes the check; applies it again if it is installed
+   * but not running.
    *
-   * @throws IOException when the file cannot be written or HAProxy not reloaded; the file may
-   *     then be installed but not applied, and the next change tries again
+   * @throws IOException when the file cannot be written or HAProxy not started or reloaded; the
+   *     file may then be installed but not applied, and the next call applies it again
    */
   Outcome install(String text) throws IOException, InterruptedException {
     if (text.equals(installed)) {
-      return Outcome.UNCHANGED;
+      if (applied && reloader.isRunning()) {
+        return Outcome.UNCHANGED;
+      }
+      lastCheckNanos = 0;
+      apply();
+      return Outcome.REAPPLIED;
     }
     Path tmp = config.resolveSibling("." + config.getFileName() + ".new");
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
@@ -86,11 +114,18 @@ final class ConfigInstaller {
     }
     Files.move(tmp, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     installed = text;
+    applied = false;
     lastRejected = null;
+    apply();
+    return Outcome.INSTALLED;
+  }
+
+  private void apply() throws IOException, InterruptedException {
     long t1 = System.nanoTime();
     reloader.apply();
+    // Only now: a failed apply leaves applied false, so the same text is applied again next time.
+    applied = true;
     lastApplyNanos = System.nanoTime() - t1;
-    return Outcome.INSTALLED;
   }
 
   /** How long the last {@code haproxy -c} took, in nanoseconds. */
@@ -131,7 +166,8 @@ final class ConfigInstaller {
     private final Path config;
     private final Path socket;
     private final Path log;
-    private HaproxyProcess process;
+    /** Written only by {@link #apply} (the installer's thread); volatile for readers elsewhere. */
+    private volatile HaproxyProcess process;
 
     MasterWorker(String haproxy, Path config) {
       this.haproxy = haproxy;
@@ -142,13 +178,24 @@ final class ConfigInstaller {
 
     @Override
     public void apply() throws IOException, InterruptedException {
-      if (process == null || !process.isAlive()) {
+      HaproxyProcess old = process;
+      if (old != null && !old.isAlive()) {
+        LOG.log(Level.WARNING, "haproxy master pid {0} has exited; starting it again (log {1})",
+            old.pid(), log);
+      }
+      if (old == null || !old.isAlive()) {
         process = HaproxyProcess.start(haproxy, config, socket, log, Duration.ofSeconds(30));
         LOG.log(Level.INFO, "started haproxy master pid {0} on {1} (log {2})", process.pid(),
             config, log);
       } else {
-        process.reload(Duration.ofSeconds(30));
+        old.reload(Duration.ofSeconds(30));
       }
+    }
+
+    @Override
+    public boolean isRunning() {
+      HaproxyProcess p = process;
+      return p != null && p.isAlive();
     }
 
     /** The running HAProxy, or {@code null} before the first {@link #apply}. */

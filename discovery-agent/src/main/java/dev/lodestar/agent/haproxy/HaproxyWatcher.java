@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * result. Triggers are the resolver's pushes for every service the last render read (the Marathon
  * source follows {@code /v2/events}) and a periodic re-read for apps created, deleted or
  * relabelled. Bursts coalesce: at most one render is pending, and renders start at least {@code
- * minInterval} apart; a render whose text is unchanged does nothing.
+ * minInterval} apart; a render whose text is unchanged does nothing, unless the last start or
+ * reload failed or HAProxy exited: then it is applied again (see {@link ConfigInstaller}).
  *
  * <p>Thread safety: {@link #changed()} may be called from any thread; renders and installs run on
  * the watcher's one thread.
@@ -48,6 +49,7 @@ final class HaproxyWatcher implements AutoCloseable {
   private final AtomicInteger renders = new AtomicInteger();
   private final AtomicInteger installs = new AtomicInteger();
   private final AtomicInteger rejects = new AtomicInteger();
+  private final AtomicInteger failures = new AtomicInteger();
   private final List<Long> applyMillis = new CopyOnWriteArrayList<>();
   private final List<Long> checkMillis = new CopyOnWriteArrayList<>();
   private final List<Long> reloadMillis = new CopyOnWriteArrayList<>();
@@ -106,14 +108,20 @@ final class HaproxyWatcher implements AutoCloseable {
         installs.incrementAndGet();
         LOG.log(Level.INFO, "installed a new HAProxy config in {0} ms (haproxy -c {1} ms,"
             + " reload {2} ms)", ms, check, reload);
+      } else if (outcome == ConfigInstaller.Outcome.REAPPLIED) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(installer.lastApplyNanos());
+        installs.incrementAndGet();
+        LOG.log(Level.INFO, "applied the installed HAProxy config again in {0} ms (the last"
+            + " start/reload had failed or HAProxy was not running)", ms);
       } else if (outcome == ConfigInstaller.Outcome.REJECTED) {
         rejects.incrementAndGet();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
+      failures.incrementAndGet();
       LOG.log(Level.WARNING, "HAProxy bridge render/install failed; will retry on the next"
-          + " change: {0}", e.toString());
+          + " render (change or poll): {0}", e.toString());
     }
   }
 
@@ -145,7 +153,10 @@ final class HaproxyWatcher implements AutoCloseable {
     return renders.get();
   }
 
-  /** Configs installed (and applied) so far. */
+  /**
+   * Configs installed and applied so far, counting an unchanged config applied again (after a
+   * failed start or reload, or once HAProxy exited).
+   */
   int installs() {
     return installs.get();
   }
@@ -153,6 +164,11 @@ final class HaproxyWatcher implements AutoCloseable {
   /** Configs rejected by {@code haproxy -c} so far. */
   int rejects() {
     return rejects.get();
+  }
+
+  /** Renders or installs that failed (Marathon unreadable, HAProxy not started or reloaded). */
+  int failures() {
+    return failures.get();
   }
 
   /** {@code haproxy -c} time of each install, in milliseconds. */
