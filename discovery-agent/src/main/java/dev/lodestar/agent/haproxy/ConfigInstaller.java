@@ -15,10 +15,13 @@ import java.util.concurrent.TimeUnit;
  * directory, then {@code rename}), and asks the {@link Reloader} to apply it.
  *
  * <p>Failure modes: a config that fails the check is never installed: the old file stays, HAProxy
- * keeps serving it, and the error is logged once per distinct rejected text. A text counts as
- * installed only once {@link Reloader#apply} succeeded: after a failed start or reload, or when
- * the reloader reports HAProxy not running ({@link Reloader#isRunning}), the next call applies it
- * again even if the text is unchanged.
+ * keeps serving it, and the error is logged once per distinct rejected text. The same rejected
+ * text is not checked again for {@code recheckRejectedAfter} (each check costs a few hundred ms
+ * of CPU) but is still reported {@link Outcome#REJECTED}; after that it is checked once more, as a
+ * file it names (a certificate) may have been fixed. A text counts as installed only once {@link
+ * Reloader#apply} succeeded: after a failed start or reload, or when the reloader reports HAProxy
+ * not running ({@link Reloader#isRunning}), the next call applies it again even if the text is
+ * unchanged.
  *
  * <p>Thread safety: not thread-safe; all its state is owned by the one thread that calls {@link
  * #install} (the watcher's).
@@ -63,22 +66,37 @@ final class ConfigInstaller {
     REJECTED
   }
 
+  /** How long a rejected text is not checked again, unless the caller says otherwise. */
+  static final Duration RECHECK_REJECTED_AFTER = Duration.ofMinutes(1);
+
   private final String haproxy;
   private final Path config;
   private final Reloader reloader;
+  private final long recheckRejectedNanos;
   /** The text in the config file, which passed the check; {@code null} before the first. */
   private String installed;
   /** Whether {@link #installed} was applied successfully. */
   private boolean applied;
   private String lastRejected;
+  private long lastRejectedCheckedAt;
   private String lastCheckOutput = "";
   private long lastCheckNanos;
   private long lastApplyNanos;
 
   ConfigInstaller(String haproxy, Path config, Reloader reloader) {
+    this(haproxy, config, reloader, RECHECK_REJECTED_AFTER);
+  }
+
+  /**
+   * @param recheckRejectedAfter how long the same rejected text is reported rejected without
+   *     running {@code haproxy -c} again
+   */
+  ConfigInstaller(String haproxy, Path config, Reloader reloader,
+      Duration recheckRejectedAfter) {
     this.haproxy = haproxy;
     this.config = config.toAbsolutePath();
     this.reloader = reloader;
+    this.recheckRejectedNanos = recheckRejectedAfter.toNanos();
   }
 
   /**
@@ -97,6 +115,10 @@ final class ConfigInstaller {
       apply();
       return Outcome.REAPPLIED;
     }
+    if (text.equals(lastRejected)
+        && System.nanoTime() - lastRejectedCheckedAt < recheckRejectedNanos) {
+      return Outcome.REJECTED;
+    }
     Path tmp = config.resolveSibling("." + config.getFileName() + ".new");
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
     long t0 = System.nanoTime();
@@ -105,6 +127,7 @@ final class ConfigInstaller {
     if (problem != null) {
       Files.deleteIfExists(tmp);
       lastCheckOutput = problem;
+      lastRejectedCheckedAt = System.nanoTime();
       if (!text.equals(lastRejected)) {
         lastRejected = text;
         LOG.log(Level.ERROR, "generated HAProxy config failed 'haproxy -c'; keeping the"
