@@ -2,6 +2,8 @@ package dev.lodestar.agent.haproxy;
 
 import dev.lodestar.agent.marathon.AppDefinition;
 import dev.lodestar.agent.marathon.HealthCheck;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +27,8 @@ import java.util.regex.Pattern;
  *       client to one server (HTTP mode)</td></tr>
  *   <tr><td>{@code HAPROXY_{n}_REDIRECT_TO_HTTPS}</td><td>{@code true}/{@code false}</td><td>the
  *       HTTP frontend answers 301 to {@code https://} for the port's vhosts (needs a VHOST)</td></tr>
- *   <tr><td>{@code HAPROXY_{n}_SSL_CERT}</td><td>absolute path of a PEM</td><td>added to the HTTPS
- *       frontend's {@code crt} list (needs a VHOST)</td></tr>
+ *   <tr><td>{@code HAPROXY_{n}_SSL_CERT}</td><td>absolute path of a readable PEM file on this
+ *       host</td><td>added to the HTTPS frontend's {@code crt} list (needs a VHOST)</td></tr>
  *   <tr><td>{@code HAPROXY_{n}_MODE}</td><td>{@code tcp}/{@code http}</td><td>frontend and backend
  *       mode; default http with a VHOST or an HTTP health check on that port, else tcp</td></tr>
  *   <tr><td>{@code HAPROXY_{n}_BALANCE}</td><td>{@link #BALANCES}</td><td>the backend's
@@ -37,7 +39,10 @@ import java.util.regex.Pattern;
  *       the frontend's bind address instead of {@code --bind-addr}</td></tr>
  * </table>
  *
- * <p>Thread safety: an immutable value; the parser is stateless.
+ * <p>Thread safety: an immutable value; the parser is stateless. Failure modes: {@link #parse}
+ * throws {@link LabelException} for the first invalid value; it reads the file system only to
+ * check that an {@code SSL_CERT} file exists and is readable (its content is left to {@code
+ * haproxy -c}).
  *
  * @param index the port slot
  * @param vhosts the VHOST names, empty when none
@@ -141,7 +146,7 @@ record PortLabels(int index, List<String> vhosts, boolean sticky, boolean redire
     List<String> vhosts = r.vhosts();
     boolean sticky = r.bool("STICKY");
     boolean redirect = r.bool("REDIRECT_TO_HTTPS");
-    String cert = r.matching("SSL_CERT", CERT_PATH, "not an absolute file path without spaces");
+    String cert = r.certificate();
     String mode = r.mode(!vhosts.isEmpty() || httpChecked(app, i));
     String balance = r.balance();
     int port = r.port();
@@ -244,6 +249,21 @@ record PortLabels(int index, List<String> vhosts, boolean sticky, boolean redire
         throw invalid(suffix, v, why);
       }
       return v.trim();
+    }
+
+    /**
+     * The certificate path, checked to be a readable regular file: HAProxy refuses a whole config
+     * whose {@code crt} it cannot load, so a bad one here would block every app's update.
+     */
+    String certificate() throws LabelException {
+      String cert = matching("SSL_CERT", CERT_PATH, "not an absolute file path without spaces");
+      if (cert != null) {
+        Path p = Path.of(cert);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+          throw invalid("SSL_CERT", raw("SSL_CERT"), "not a readable file on this host");
+        }
+      }
+      return cert;
     }
 
     String mode(boolean httpByDefault) throws LabelException {

@@ -1,6 +1,7 @@
 package dev.lodestar.agent.haproxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -207,8 +208,9 @@ class HaproxyEndToEndTest {
   void anInvalidConfigIsNotInstalledAndTheOldOneKeepsServing() throws Exception {
     String installed = Files.readString(bridge.config);
     int rejects = bridge.watcher.rejects();
-    // A certificate path that passes the label check but not HAProxy's: the file is missing.
-    apps.label("/secure", "HAPROXY_0_SSL_CERT", dir.resolve("missing.pem").toString());
+    // A certificate file that passes the label check (it exists) but not HAProxy's: no PEM.
+    Path notPem = Files.writeString(dir.resolve("not-a-cert.pem"), "not a certificate\n");
+    apps.label("/secure", "HAPROXY_0_SSL_CERT", notPem.toString());
     publish(appChanged("/secure"));
     assertTrue(Loopback.await(30, () -> bridge.watcher.rejects() > rejects),
         "haproxy -c did not reject the config");
@@ -222,5 +224,24 @@ class HaproxyEndToEndTest {
     apps.task("/alpha", "alpha.2", alpha.port());
     publish(appChanged("/secure"), taskStatus("/alpha", "alpha.2", "TASK_RUNNING", alpha.port()));
     assertTrue(Loopback.await(30, () -> bridge.watcher.installs() > installs));
+  }
+
+  @Test
+  @Order(7)
+  void aMissingCertificateLeavesOnlyItsAppOutAndOtherChangesAreInstalled() throws Exception {
+    apps.app("/badcert", Loopback.freePort(), "HAPROXY_0_VHOST", "badcert.test",
+        "HAPROXY_0_SSL_CERT", dir.resolve("absent.pem").toString());
+    apps.task("/badcert", "badcert.1", beta.port());
+    apps.label("/kill", "HAPROXY_0_BALANCE", "leastconn");
+    int rejects = bridge.watcher.rejects();
+    publish(appChanged("/badcert"), appChanged("/kill"));
+    assertTrue(Loopback.await(30, () -> read(bridge.config).contains("balance leastconn")),
+        "the change to /kill was not installed (rejects " + rejects + " -> "
+            + bridge.watcher.rejects() + "); config:\n" + read(bridge.config));
+    assertFalse(read(bridge.config).contains("badcert"), "the app with the missing certificate"
+        + " is in the config");
+    assertEquals(503, Loopback.get(bridge.httpPort, "badcert.test", "/", null).status());
+    assertEquals("secure", Loopback.getTls(cert.trusting(), bridge.httpsPort, "secure.test", "/")
+        .body());
   }
 }

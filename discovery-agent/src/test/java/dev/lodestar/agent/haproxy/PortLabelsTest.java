@@ -1,12 +1,16 @@
 package dev.lodestar.agent.haproxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lodestar.agent.marathon.AppDefinition;
 import dev.lodestar.agent.marathon.MarathonFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -34,16 +38,18 @@ class PortLabelsTest {
   }
 
   @Test
-  void everySupportedLabelShowsInTheConfig() throws Exception {
+  void everySupportedLabelShowsInTheConfig(@TempDir Path dir) throws Exception {
+    // The builder only checks that the file is there and readable; HAProxy reads the PEM.
+    Path pem = Files.writeString(dir.resolve("web.pem"), "PEM");
     String cfg = render(build(app("/web", 10000, "HAPROXY_0_VHOST", "web.test,www.web.test",
         "HAPROXY_0_STICKY", "true", "HAPROXY_0_REDIRECT_TO_HTTPS", "true",
-        "HAPROXY_0_SSL_CERT", "/etc/ssl/web.pem", "HAPROXY_0_BALANCE", "leastconn",
+        "HAPROXY_0_SSL_CERT", pem.toString(), "HAPROXY_0_BALANCE", "leastconn",
         "HAPROXY_0_PORT", "10500", "HAPROXY_0_BIND_ADDR", "127.0.0.2")));
     assertTrue(cfg.contains("acl host_web_10500 req.hdr(host),field(1,:) -i web.test www.web.test"), cfg);
     assertTrue(cfg.contains("cookie LODESTAR_SERVERID insert indirect nocache"), cfg);
     assertTrue(cfg.contains("cookie 10.0.0.1_31000"), cfg);
     assertTrue(cfg.contains("http-request redirect scheme https code 301 if host_web_10500"), cfg);
-    assertTrue(cfg.contains("ssl crt /etc/ssl/a.pem crt /etc/ssl/web.pem"), cfg);
+    assertTrue(cfg.contains("ssl crt /etc/ssl/a.pem crt " + pem), cfg);
     assertTrue(cfg.contains("balance leastconn"), cfg);
     assertTrue(cfg.contains("bind 127.0.0.2:10500"), cfg);
     assertTrue(cfg.contains("mode http"), cfg);
@@ -84,6 +90,28 @@ class PortLabelsTest {
     assertTrue(problem.contains("app /bad: label " + label + "='" + value + "'"), problem);
     assertTrue(problem.contains(why), problem);
     assertTrue(problem.contains("app skipped"), problem);
+  }
+
+  @Test
+  void aCertificateThatIsNotAReadableFileSkipsOnlyThatApp(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.pem");
+    Path directory = Files.createDirectory(dir.resolve("certs"));
+    for (Path cert : List.of(missing, directory)) {
+      ConfigBuilder.Result r = build(app("/bad", 10000, "HAPROXY_0_VHOST", "bad.test",
+          "HAPROXY_0_SSL_CERT", cert.toString()), app("/good", 10001, "HAPROXY_0_VHOST",
+          "good.test"));
+      String problem = String.join("\n", r.problems());
+      assertEquals(List.of("good_10001"), r.model().backends().stream()
+          .map(ConfigModel.Backend::name).toList(),
+          cert + ": only the app with a usable certificate should be in the config; problems:\n"
+              + problem);
+      assertTrue(problem.contains("app /bad: label HAPROXY_0_SSL_CERT='" + cert + "'"), problem);
+      assertTrue(problem.contains("not a readable file") && problem.contains("app skipped"),
+          problem);
+      String cfg = render(r);
+      assertFalse(cfg.contains(cert.toString()), "the HTTPS bind names the bad file:\n" + cfg);
+      assertTrue(cfg.contains("-i good.test"), cfg);
+    }
   }
 
   @Test
