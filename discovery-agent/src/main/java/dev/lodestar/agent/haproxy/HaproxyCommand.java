@@ -205,22 +205,30 @@ public final class HaproxyCommand implements Callable<Integer> {
         : new ConfigInstaller.MasterWorker(haproxy, config);
   }
 
+  /**
+   * Runs until SIGTERM/SIGINT. The shutdown hook wakes this thread, which stops the watcher and
+   * HAProxy, and waits for that cleanup, not for this thread to end: the caller then calls
+   * {@code System.exit}, which blocks while hooks run, so joining this thread would always wait
+   * out the hook's whole bound.
+   */
   private int watch(Runtime runtime) throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        // Bounded: a HAProxy that ignores SIGTERM is killed after 10 + 5 s (HaproxyProcess).
+        stopped.await(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "lodestar-haproxy-shutdown"));
     try (ConfigInstaller.Reloader reloader = reloader();
         HaproxyWatcher watcher = runtime.watch(new ConfigInstaller(haproxy, config, reloader),
             minReloadInterval, pollInterval)) {
-      // Runs until SIGTERM/SIGINT; the hook lets this thread stop the watcher and HAProxy first.
-      CountDownLatch forever = new CountDownLatch(1);
-      Thread main = Thread.currentThread();
-      java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        forever.countDown();
-        try {
-          main.join(20_000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }));
-      forever.await();
+      stop.await();
+    } finally {
+      stopped.countDown();
     }
     return 0;
   }
