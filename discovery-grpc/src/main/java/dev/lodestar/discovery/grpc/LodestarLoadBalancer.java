@@ -25,7 +25,9 @@ import java.util.Set;
  * {@code TRANSIENT_FAILURE} (a failed subchannel counts as failed until it is ready again, so
  * reconnection attempts do not flip the channel back to connecting). Idle subchannels reconnect
  * at once. Each failed connection attempt is reported to the resolver as a connection-level
- * failure of that instance.
+ * failure of that instance, and a subchannel that fails or drops to idle makes the policy call
+ * {@link Helper#refreshNameResolution()}, so the name resolver delivers (and re-resolves) the
+ * service's instances again.
  *
  * <p>Thread safety: confined to the channel's synchronization context, as gRPC guarantees for
  * every {@link LoadBalancer} method and subchannel state callback.
@@ -67,6 +69,11 @@ final class LodestarLoadBalancer extends LoadBalancer {
       ConnectivityState next = info.getState();
       if (next == ConnectivityState.SHUTDOWN) {
         return;
+      }
+      if (next == ConnectivityState.TRANSIENT_FAILURE || next == ConnectivityState.IDLE) {
+        // The address may be stale (a moved task, a host name that now resolves elsewhere): ask
+        // the name resolver again, as round_robin and pick_first do; the channel does not.
+        helper.refreshNameResolution();
       }
       if (next == ConnectivityState.TRANSIENT_FAILURE) {
         failing = true;

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.InstanceStatus;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.balance.HealthPolicy;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
 import dev.lodestar.discovery.marathon.MarathonSource;
+import dev.lodestar.discovery.source.StaticSource;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -19,17 +21,26 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.NameResolver;
+import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -319,6 +330,87 @@ class LodestarLoadBalancerTest {
     assertTrue(String.valueOf(e.getStatus().getDescription()).contains("needs a Lodestar target"),
         e.toString());
     assertEquals(0, a.calls.get());
+  }
+
+  @Test
+  void aRefusedConnectionMakesTheChannelAskTheResolverAgain() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort(); // nothing listens there once the socket is closed
+    }
+    resolver = ServiceResolver.builder()
+        .source(StaticSource.create().set(APP, Instance.of(APP, "127.0.0.1", closedPort)))
+        .loadTimeout(Duration.ofSeconds(60))
+        .build();
+    AtomicInteger refreshes = new AtomicInteger();
+    String counting = "lodestar-refresh" + System.nanoTime();
+    NameResolverRegistry.getDefaultRegistry().register(new RefreshCountingProvider(
+        LodestarNameResolverProvider.of(counting, resolver), refreshes));
+    ManagedChannel channel = channel(counting + ":///shop/checkout", Map.of());
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> who(channel));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+    // The policy must ask for it (round_robin and pick_first do); gRPC no longer does on its own.
+    await("the channel calls LodestarNameResolver.refresh() after a refused connection",
+        () -> refreshes.get() > 0);
+  }
+
+  /** Counts the channel's {@link NameResolver#refresh()} calls on a Lodestar resolver. */
+  private static final class RefreshCountingProvider extends NameResolverProvider {
+    private final LodestarNameResolverProvider lodestar;
+    private final AtomicInteger refreshes;
+
+    RefreshCountingProvider(LodestarNameResolverProvider lodestar, AtomicInteger refreshes) {
+      this.lodestar = lodestar;
+      this.refreshes = refreshes;
+    }
+
+    @Override
+    public NameResolver newNameResolver(URI target, NameResolver.Args args) {
+      NameResolver delegate = lodestar.newNameResolver(target, args);
+      return delegate == null ? null : new NameResolver() {
+        @Override
+        public String getServiceAuthority() {
+          return delegate.getServiceAuthority();
+        }
+
+        @Override
+        public void start(Listener2 listener) {
+          delegate.start(listener);
+        }
+
+        @Override
+        public void refresh() {
+          refreshes.incrementAndGet();
+          delegate.refresh();
+        }
+
+        @Override
+        public void shutdown() {
+          delegate.shutdown();
+        }
+      };
+    }
+
+    @Override
+    public String getDefaultScheme() {
+      return lodestar.getDefaultScheme();
+    }
+
+    @Override
+    protected boolean isAvailable() {
+      return true;
+    }
+
+    @Override
+    protected int priority() {
+      return 5;
+    }
+
+    @Override
+    public Collection<Class<? extends SocketAddress>> getProducedSocketAddressTypes() {
+      return List.of(InetSocketAddress.class);
+    }
   }
 
   @Test
