@@ -1,6 +1,7 @@
 package dev.lodestar.discovery.spring;
 
 import dev.lodestar.discovery.ServiceResolver;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.loadbalancer.core.ReactorLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
@@ -12,14 +13,20 @@ import org.springframework.core.env.Environment;
 /**
  * The per-client configuration that Spring Cloud LoadBalancer's child contexts get from {@link
  * LodestarAutoConfiguration}: a {@link LodestarLoadBalancer} for the client's service id, over the
- * application's {@link ServiceResolver}, and a {@link LodestarServiceInstanceListSupplier}. Not a component to scan; it is named in {@code
- * @LoadBalancerClients(defaultConfiguration = ...)}.
+ * application's {@link ServiceResolver}, and a {@link LodestarServiceInstanceListSupplier}. Not a
+ * component to scan; it is named in {@code @LoadBalancerClients(defaultConfiguration = ...)}.
+ *
+ * <p>Both beans back off when the client context already has one of their type, as Spring Cloud's
+ * own {@code LoadBalancerClientConfiguration} does: a configuration given with {@code
+ * @LoadBalancerClient(name = ..., configuration = ...)} is registered first, so the application's
+ * own balancer or instance list for that client wins (two balancers would leave Spring with none).
  */
 @Configuration(proxyBeanMethods = false)
 public class LodestarLoadBalancerConfiguration {
 
   /** The load balancer of one load-balancer client context. */
   @Bean
+  @ConditionalOnMissingBean
   public ReactorLoadBalancer<ServiceInstance> lodestarLoadBalancer(
       Environment environment, ServiceResolver resolver, ServiceIdMapper ids) {
     String name = LoadBalancerClientFactory.getName(environment);
@@ -28,6 +35,7 @@ public class LodestarLoadBalancerConfiguration {
 
   /** The instance list of one load-balancer client context, from Lodestar. */
   @Bean
+  @ConditionalOnMissingBean
   public ServiceInstanceListSupplier lodestarServiceInstanceListSupplier(
       Environment environment, LodestarDiscoveryClient discovery) {
     return new LodestarServiceInstanceListSupplier(
