@@ -1,6 +1,7 @@
 package dev.lodestar.discovery.spring;
 
 import dev.lodestar.discovery.ServiceResolver;
+import java.util.Set;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.loadbalancer.core.ReactorLoadBalancer;
@@ -33,12 +34,16 @@ public class LodestarLoadBalancerConfiguration {
     return new LodestarLoadBalancer(name, resolver, ids);
   }
 
-  /** The instance list of one load-balancer client context, from Lodestar. */
+  /**
+   * The instance list of one load-balancer client context, from Lodestar. Built on the resolver
+   * itself, not on the {@link LodestarDiscoveryClient} bean, which {@code
+   * spring.cloud.discovery.enabled=false} removes while load balancing stays on.
+   */
   @Bean
   @ConditionalOnMissingBean
   public ServiceInstanceListSupplier lodestarServiceInstanceListSupplier(
-      Environment environment, LodestarDiscoveryClient discovery) {
-    return new LodestarServiceInstanceListSupplier(
-        LoadBalancerClientFactory.getName(environment), discovery);
+      Environment environment, ServiceResolver resolver, ServiceIdMapper ids) {
+    return new LodestarServiceInstanceListSupplier(LoadBalancerClientFactory.getName(environment),
+        new LodestarDiscoveryClient(resolver, ids, Set.of()));
   }
 }

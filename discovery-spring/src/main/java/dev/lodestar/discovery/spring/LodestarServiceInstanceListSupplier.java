@@ -11,8 +11,10 @@ import reactor.core.scheduler.Schedulers;
  * Spring Cloud LoadBalancer's instance list for one service, from Lodestar: the routable
  * instances of {@link LodestarDiscoveryClient#getInstances(String)}. {@link LodestarLoadBalancer}
  * does not need it (it picks through the resolver); it is there for anything else in the
- * load-balancer context that asks for a supplier, so that such code sees Lodestar's health view
- * rather than a second, uncached discovery path.
+ * load-balancer context that asks for a supplier (an application's own balancer for one client,
+ * for example), so that such code sees Lodestar's health view rather than a second, uncached
+ * discovery path. The auto-configuration gives it a discovery client of its own over the
+ * resolver, so it is there even with {@code spring.cloud.discovery.enabled=false}.
  *
  * <p>Thread safety: safe for concurrent use.
  */

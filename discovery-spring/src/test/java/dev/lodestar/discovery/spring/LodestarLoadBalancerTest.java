@@ -9,6 +9,7 @@ import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.source.StaticSource;
 import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.spring.LoopbackServers.Backend;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -180,6 +181,23 @@ class LodestarLoadBalancerTest {
       assertEquals("checkout", ctx.getBean(RestTemplate.class)
           .getForObject("http://checkout.shop/", String.class));
       assertEquals(1, own.choices.get());
+    }
+  }
+
+  @Test
+  void loadBalancingWorksWithSpringCloudDiscoveryDisabled() {
+    try (ConfigurableApplicationContext ctx =
+        run(App.class, "spring.cloud.discovery.enabled=false")) {
+      assertEquals(0, ctx.getBeanNamesForType(LodestarDiscoveryClient.class).length);
+      assertEquals("checkout", ctx.getBean(RestTemplate.class)
+          .getForObject("http://checkout.shop/", String.class));
+      LoadBalancerClientFactory factory = ctx.getBean(LoadBalancerClientFactory.class);
+      assertInstanceOf(LodestarLoadBalancer.class, factory.getInstance(CLIENT));
+      ServiceInstanceListSupplier supplier =
+          factory.getInstance(CLIENT, ServiceInstanceListSupplier.class);
+      List<ServiceInstance> listed = supplier.get().blockFirst(Duration.ofSeconds(30));
+      assertEquals(1, listed.size(), String.valueOf(listed));
+      assertEquals(backend.port(), listed.get(0).getPort());
     }
   }
 }
