@@ -12,13 +12,19 @@ import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.StatusOr;
 import io.grpc.SynchronizationContext;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
@@ -28,16 +34,29 @@ import java.util.regex.Pattern;
  * come from the source's pushes (Marathon's event stream) or the resolver's own refreshes.
  *
  * <p>Each address group carries {@link #INSTANCE_ID}, {@link #WEIGHT} and {@link #INSTANCE}
- * attributes. A discovery failure (unknown app, source unreachable with nothing cached, no
- * routable instance) reaches the channel as {@link Status#UNAVAILABLE} with Lodestar's message,
- * so RPCs fail with it (or wait, with {@code withWaitForReady()}); {@link #refresh()} (which gRPC
- * calls on connection failures) asks the resolver again.
+ * attributes. An instance whose host is an IP literal gets that address, with no lookup. A host
+ * name (Marathon's host-mode tasks carry their agent's) is resolved here, with {@link
+ * InetAddress#getAllByName}, since gRPC's transports do not resolve the addresses they are given;
+ * its group holds every address the name resolves to, tried in that order by the subchannel. A
+ * name that does not resolve leaves its instance out, with a logged warning; if that leaves
+ * nothing, the channel gets the error below. Each snapshot is resolved afresh (the JVM's address
+ * cache applies), so a {@link #refresh()} also re-resolves the names.
  *
- * <p>Thread safety: gRPC calls it from the channel's synchronization context; the watcher's
- * callbacks are queued on that context, in order, and run on gRPC's offload executor, never on
- * the resolver's threads.
+ * <p>A discovery failure (unknown app, source unreachable with nothing cached, no routable or
+ * resolvable instance) reaches the channel as {@link Status#UNAVAILABLE} with Lodestar's message,
+ * so RPCs fail with it (or wait, with {@code withWaitForReady()}); {@link #refresh()} (which the
+ * load-balancing policy calls on connection failures) asks the resolver again.
+ *
+ * <p>Thread safety: gRPC calls it from the channel's synchronization context. The watcher's
+ * callbacks, which come from the resolver's threads, only hand each snapshot to gRPC's offload
+ * executor (as gRPC's own DNS resolver does its lookups; a shared daemon pool if the channel gave
+ * none): the host-name lookups and the delivery run there, never on the resolver's threads nor in
+ * the synchronization context. Results are applied in the order of the callbacks: one overtaken
+ * by a later snapshot or error while its lookups ran is dropped.
  */
 public final class LodestarNameResolver extends NameResolver {
+  private static final System.Logger LOG = System.getLogger(LodestarNameResolver.class.getName());
+
   /** The Lodestar instance id of an address group. */
   public static final Attributes.Key<String> INSTANCE_ID =
       Attributes.Key.create("dev.lodestar.instanceId");
@@ -58,8 +77,11 @@ public final class LodestarNameResolver extends NameResolver {
   private final Attributes resolutionAttributes;
   private final String authority;
   private final SynchronizationContext syncContext;
-  /** Drains the synchronization context off Lodestar's threads; null: drain in place. */
+  /** Runs lookups and deliveries off Lodestar's threads and the synchronization context. */
   private final Executor offload;
+  /** Numbers the watcher's callbacks in the order they came. */
+  private final AtomicLong callbacks = new AtomicLong();
+  private long applied; // used in syncContext only: number of the last callback applied
   private Listener2 listener; // used in syncContext only
   private ServiceWatch watch; // used in syncContext only
   private boolean shutdown; // used in syncContext only
@@ -70,7 +92,7 @@ public final class LodestarNameResolver extends NameResolver {
     this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
     this.authority = Objects.requireNonNull(authority, "authority");
     this.syncContext = Objects.requireNonNull(sync, "syncContext");
-    this.offload = offload;
+    this.offload = offload != null ? offload : LookupThreads.EXECUTOR;
     this.resolutionAttributes = Attributes.newBuilder()
         .set(TARGET, new LodestarTarget(resolver, resolver.service(serviceId)))
         .build();
@@ -111,57 +133,80 @@ public final class LodestarNameResolver extends NameResolver {
     }
   }
 
-  /** Moves the resolver's callbacks onto the channel's synchronization context. */
+  /** Moves the resolver's callbacks off its threads, then onto the synchronization context. */
   private final class Watcher implements ServiceWatcher {
     @Override
     public void onSnapshot(ServiceSnapshot snapshot) {
-      List<EquivalentAddressGroup> groups = addressGroups(snapshot);
-      deliver(() -> {
-        if (shutdown) {
-          return;
-        }
-        if (groups.isEmpty()) {
-          listener.onError(Status.UNAVAILABLE.withDescription(serviceId + ": none of the "
-              + snapshot.instances().size() + " instances from " + snapshot.origin()
-              + " is routable"));
-          return;
-        }
-        listener.onResult2(ResolutionResult.newBuilder()
-            .setAddressesOrError(StatusOr.fromValue(groups))
-            .setAttributes(resolutionAttributes)
-            .build());
+      long number = callbacks.incrementAndGet();
+      offload.execute(() -> {
+        Resolved resolved = addressGroups(snapshot); // may look host names up: not on our caller
+        syncContext.execute(() -> {
+          if (!apply(number)) {
+            return;
+          }
+          if (resolved.groups().isEmpty()) {
+            listener.onError(Status.UNAVAILABLE.withDescription(serviceId + ": none of the "
+                + snapshot.instances().size() + " instances from " + snapshot.origin()
+                + " is routable" + (resolved.unresolved().isEmpty() ? ""
+                    : "; host names that do not resolve: " + resolved.unresolved())));
+            return;
+          }
+          listener.onResult2(ResolutionResult.newBuilder()
+              .setAddressesOrError(StatusOr.fromValue(resolved.groups()))
+              .setAttributes(resolutionAttributes)
+              .build());
+        });
       });
     }
 
     @Override
     public void onError(DiscoveryException error) {
-      deliver(() -> {
-        if (!shutdown) {
+      long number = callbacks.incrementAndGet();
+      // Offloaded too: draining the synchronization context runs channel work (the load
+      // balancer, its pickers), which must not run on the resolver's thread; a picker that asks
+      // the resolver would wait for the very load that thread is completing.
+      offload.execute(() -> syncContext.execute(() -> {
+        if (apply(number)) {
           listener.onError(Status.UNAVAILABLE.withDescription(error.getMessage()).withCause(error));
         }
-      });
+      }));
     }
   }
 
   /**
-   * Queues a callback on the synchronization context in order and drains it on gRPC's offload
-   * executor: draining runs channel work (the load balancer, its pickers), which must not run on
-   * the resolver's thread that delivers a first snapshot, since a picker that asks the resolver
-   * would then wait for the very load that thread is completing.
+   * Whether callback {@code number} is still to be applied: not after shutdown, nor after a later
+   * callback whose lookups finished first. Runs in the synchronization context.
    */
-  private void deliver(Runnable task) {
-    syncContext.executeLater(task);
-    if (offload != null) {
-      offload.execute(syncContext::drain);
-    } else {
-      syncContext.drain();
+  private boolean apply(long number) {
+    if (shutdown || number < applied) {
+      return false;
     }
+    applied = number;
+    return true;
   }
 
-  static List<EquivalentAddressGroup> addressGroups(ServiceSnapshot snapshot) {
+  /** The address groups of a snapshot, and the instances left out because their name failed. */
+  record Resolved(List<EquivalentAddressGroup> groups, List<String> unresolved) {}
+
+  /**
+   * One group per routable instance, with its attributes. Looks host names up (blocking), so it
+   * runs on the offload executor only.
+   */
+  static Resolved addressGroups(ServiceSnapshot snapshot) {
     List<EquivalentAddressGroup> groups = new ArrayList<>(snapshot.instances().size());
+    List<String> unresolved = new ArrayList<>(0);
     for (Instance i : snapshot.instances()) {
       if (!i.health().isRoutable()) {
+        continue;
+      }
+      List<SocketAddress> addresses;
+      try {
+        addresses = socketAddresses(i);
+      } catch (UnknownHostException | SecurityException e) {
+        // One agent's name missing from DNS must not take the others away from the channel.
+        LOG.log(Level.WARNING, "{0}: instance {1} left out: host {2} does not resolve: {3}",
+            snapshot.serviceId(), i.instanceId(), i.host(), e.toString());
+        unresolved.add(i.address() + " (" + e.getMessage() + ")");
         continue;
       }
       Attributes attributes = Attributes.newBuilder()
@@ -169,29 +214,71 @@ public final class LodestarNameResolver extends NameResolver {
           .set(WEIGHT, i.weight())
           .set(INSTANCE, i)
           .build();
-      groups.add(new EquivalentAddressGroup(socketAddress(i), attributes));
+      groups.add(new EquivalentAddressGroup(addresses, attributes));
     }
-    return groups;
+    return new Resolved(groups, unresolved);
   }
 
   /**
-   * An IP literal becomes a resolved address (no lookup is made for a literal); a host name stays
-   * unresolved, for the transport to resolve when it connects, never on the caller's thread.
+   * An IP literal's address, made without a lookup; else every address the host name resolves to
+   * (blocking lookup, subject to the JVM's address cache).
    */
-  private static InetSocketAddress socketAddress(Instance i) {
+  private static List<SocketAddress> socketAddresses(Instance i) throws UnknownHostException {
     String host = i.host();
-    if (IP_LITERAL.matcher(host).matches()) {
-      try {
-        return new InetSocketAddress(InetAddress.getByName(host), i.port());
-      } catch (UnknownHostException e) {
-        // not a literal after all: fall through
+    InetAddress[] resolved;
+    if (IPV4_LITERAL.matcher(host).matches()) {
+      String[] parts = host.split("\\.");
+      byte[] bytes = new byte[4];
+      for (int b = 0; b < 4; b++) {
+        bytes[b] = (byte) Integer.parseInt(parts[b]);
       }
+      resolved = new InetAddress[] {InetAddress.getByAddress(bytes)};
+    } else if (isIpv6Literal(host)) {
+      // Starts with a hex digit or ':' and holds a ':': the JDK parses it as a literal and throws
+      // if it is not one; it never takes such a string for a name to look up.
+      resolved = new InetAddress[] {InetAddress.getByName(host)};
+    } else {
+      resolved = InetAddress.getAllByName(host);
     }
-    return InetSocketAddress.createUnresolved(host, i.port());
+    List<SocketAddress> addresses = new ArrayList<>(resolved.length);
+    for (InetAddress a : resolved) {
+      addresses.add(new InetSocketAddress(a, i.port()));
+    }
+    return addresses;
   }
 
-  private static final Pattern IP_LITERAL =
-      Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+  private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+
+  /** Dotted-quad IPv4, each part 0-255 without leading zeros (which some parsers read as octal). */
+  private static final Pattern IPV4_LITERAL = Pattern.compile("(" + OCTET + "\\.){3}" + OCTET);
+
+  /** Hex digits, colons and dots (an embedded IPv4 tail), at least one colon, optional zone. */
+  private static final Pattern IPV6_LITERAL =
+      Pattern.compile("[0-9a-fA-F:][0-9a-fA-F:.]*(%[0-9A-Za-z_.-]+)?");
+
+  private static boolean isIpv6Literal(String host) {
+    int zone = host.indexOf('%');
+    return host.substring(0, zone < 0 ? host.length() : zone).indexOf(':') >= 0
+        && IPV6_LITERAL.matcher(host).matches();
+  }
+
+  /** Whether {@code host} is an IP literal, whose address is made without any lookup. */
+  static boolean isIpLiteral(String host) {
+    return IPV4_LITERAL.matcher(host).matches() || isIpv6Literal(host);
+  }
+
+  /**
+   * Lookup threads for channels that give the resolver no offload executor (gRPC's channels
+   * always do): daemon threads, created on demand and ended after a minute idle.
+   */
+  private static final class LookupThreads {
+    static final Executor EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
+        TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+          Thread t = new Thread(r, "lodestar-grpc-resolver");
+          t.setDaemon(true);
+          return t;
+        });
+  }
 
   @Override
   public String toString() {

@@ -333,6 +333,21 @@ class LodestarLoadBalancerTest {
   }
 
   @Test
+  void anInstanceNamedByItsHostNameIsReachable() throws Exception {
+    EchoServer a = server("a");
+    // Marathon's host-mode tasks carry their agent's host name (from the module's test-hosts).
+    resolver = ServiceResolver.builder()
+        .source(StaticSource.create().set(APP, Instance.of(APP, "agent-1.mesos.test", a.port())))
+        .loadTimeout(Duration.ofSeconds(60))
+        .build();
+    scheme = "lodestar-named" + System.nanoTime();
+    NameResolverRegistry.getDefaultRegistry()
+        .register(LodestarNameResolverProvider.of(scheme, resolver));
+    assertEquals("a", who(channel()));
+    assertNothingInFlight();
+  }
+
+  @Test
   void aRefusedConnectionMakesTheChannelAskTheResolverAgain() throws Exception {
     int closedPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
