@@ -14,7 +14,9 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
+import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerClientRequestTransformer;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -125,6 +127,26 @@ public class LodestarAutoConfiguration {
     @ConditionalOnMissingBean
     LodestarLoadBalancerLifecycle lodestarLoadBalancerLifecycle(LodestarProperties properties) {
       return new LodestarLoadBalancerLifecycle(properties.getLoadbalancer().isServerErrorIsFailure());
+    }
+
+    /**
+     * WebClient calls cancelled before their response are counted out ({@link
+     * LodestarWebClientSupport}); Spring's load-balancer filter never reports them.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.web.reactive.function.client.WebClient")
+    static class WebClientCancellation {
+      // Static: a BeanPostProcessor must not need its configuration class instantiated first.
+      @Bean
+      static LodestarWebClientSupport.BuilderPostProcessor lodestarWebClientBuilderPostProcessor(
+          ApplicationContext context) {
+        return new LodestarWebClientSupport.BuilderPostProcessor(context);
+      }
+
+      @Bean
+      LoadBalancerClientRequestTransformer lodestarRequestTransformer() {
+        return LodestarWebClientSupport.requestTransformer();
+      }
     }
   }
 

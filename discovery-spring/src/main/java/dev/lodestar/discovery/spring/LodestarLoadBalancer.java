@@ -1,6 +1,6 @@
 package dev.lodestar.discovery.spring;
 
-import dev.lodestar.discovery.Selection;
+import dev.lodestar.discovery.ServiceHandle;
 import dev.lodestar.discovery.ServiceResolver;
 import java.util.Objects;
 import org.springframework.cloud.client.ServiceInstance;
@@ -12,10 +12,12 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Spring Cloud LoadBalancer's choice made by Lodestar: {@link ServiceResolver#select(String)}
- * with the resolver's strategy and passive health. The chosen {@link LodestarServiceInstance}
- * carries the {@link Selection}; {@link LodestarLoadBalancerLifecycle} reports the call's outcome
- * on it, which feeds in-flight counts, latency estimates and ejection.
+ * Spring Cloud LoadBalancer's choice made by Lodestar: a {@linkplain ServiceHandle#pick() pick}
+ * with the resolver's strategy and passive health. Choosing counts nothing: the chosen {@link
+ * LodestarServiceInstance} is tracked from the moment Spring starts a call to it ({@link
+ * LodestarLoadBalancerLifecycle#onStartRequest}) to its completion, which feeds in-flight counts,
+ * latency estimates and ejection. A choice that no call follows (code that calls {@code
+ * LoadBalancerClient.choose(serviceId)} and builds its URL by hand) leaves nothing counted.
  *
  * <p>When Lodestar cannot choose, the returned {@code Mono} fails with the library's {@link
  * dev.lodestar.discovery.DiscoveryException} (unknown service, no routable instance, discovery
@@ -30,6 +32,7 @@ public final class LodestarLoadBalancer implements ReactorServiceInstanceLoadBal
   private final String springServiceId;
   private final String lodestarServiceId;
   private final ServiceResolver resolver;
+  private final ServiceHandle service;
 
   /**
    * A load balancer for one Spring service id.
@@ -40,6 +43,7 @@ public final class LodestarLoadBalancer implements ReactorServiceInstanceLoadBal
     this.springServiceId = Objects.requireNonNull(springServiceId, "springServiceId");
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.lodestarServiceId = ids.toLodestarId(springServiceId);
+    this.service = resolver.service(lodestarServiceId);
   }
 
   @Override
@@ -53,9 +57,9 @@ public final class LodestarLoadBalancer implements ReactorServiceInstanceLoadBal
   }
 
   private Response<ServiceInstance> chooseNow() {
-    Selection selection = resolver.select(lodestarServiceId);
+    // A pick, not a ticket: Spring may never start a call to the choice.
     return new DefaultResponse(
-        new LodestarServiceInstance(springServiceId, selection.instance(), selection, false));
+        new LodestarServiceInstance(springServiceId, service.pick(), resolver, false));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.lodestar.discovery.spring;
 
+import dev.lodestar.discovery.Selection;
 import java.io.IOException;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.CompletionContext;
@@ -11,18 +12,28 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpResponse;
 
 /**
- * Reports the outcome of each load-balanced call to the {@link dev.lodestar.discovery.Selection}
- * that {@link LodestarLoadBalancer} handed out, so that Spring's {@code @LoadBalanced} clients feed
- * Lodestar's passive health and latency estimates like {@code ServiceResolver.call} does.
+ * Tracks each load-balanced call to an instance chosen by {@link LodestarLoadBalancer}, so that
+ * Spring's {@code @LoadBalanced} clients feed Lodestar's in-flight counts, passive health and
+ * latency estimates like {@code ServiceResolver.call} does. {@link #onStartRequest} starts the
+ * tracking ({@link dev.lodestar.discovery.ServiceResolver#track}: the call counts in flight from
+ * then on) and {@link #onComplete} reports the outcome on that ticket:
  *
  * <ul>
  *   <li>{@code SUCCESS} with an HTTP 5xx answer: a failure when {@code
  *       lodestar.loadbalancer.server-error-is-failure} is true (the default), else a success.
- *   <li>{@code SUCCESS} otherwise: a success; the latency is the time since the choice.
+ *   <li>{@code SUCCESS} otherwise: a success; the latency is the time since the call started.
  *   <li>{@code FAILED}: a failure with the call's exception (a refused connection ejects the
  *       instance at once under the default health policy).
  *   <li>{@code DISCARD}: released with no verdict.
  * </ul>
+ *
+ * <p>Spring Cloud's clients pair the two calls: RestTemplate and RestClient through {@code
+ * BlockingLoadBalancerClient.execute} (also under {@code RetryLoadBalancerInterceptor}, once per
+ * attempt), WebClient through its load-balancer exchange filter (also the retrying one). A
+ * choice that is never started ({@code LoadBalancerClient.choose} alone) is never counted. A
+ * WebClient call cancelled before its response (a {@code timeout()}, a disposed subscription)
+ * gets no completion from Spring; the auto-configuration's {@link LodestarWebClientSupport}
+ * releases its ticket instead.
  *
  * <p>Thread safety: stateless apart from its setting; safe for concurrent use.
  */
@@ -45,7 +56,11 @@ public final class LodestarLoadBalancerLifecycle
   public void onStart(Request<Object> request) {}
 
   @Override
-  public void onStartRequest(Request<Object> request, Response<ServiceInstance> lbResponse) {}
+  public void onStartRequest(Request<Object> request, Response<ServiceInstance> lbResponse) {
+    if (lbResponse != null && lbResponse.getServer() instanceof LodestarServiceInstance) {
+      ((LodestarServiceInstance) lbResponse.getServer()).startCall();
+    }
+  }
 
   @Override
   public void onComplete(CompletionContext<Object, ServiceInstance, Object> context) {
@@ -53,9 +68,9 @@ public final class LodestarLoadBalancerLifecycle
     if (lb == null || !(lb.getServer() instanceof LodestarServiceInstance)) {
       return;
     }
-    var selection = ((LodestarServiceInstance) lb.getServer()).selection();
+    Selection selection = ((LodestarServiceInstance) lb.getServer()).endCall();
     if (selection == null) {
-      return;
+      return; // never started, or already ended (released when WebClient cancelled it)
     }
     switch (context.status()) {
       case FAILED:

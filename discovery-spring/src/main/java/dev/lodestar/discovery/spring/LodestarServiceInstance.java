@@ -2,10 +2,12 @@ package dev.lodestar.discovery.spring;
 
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.Selection;
+import dev.lodestar.discovery.ServiceResolver;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.cloud.client.ServiceInstance;
 
 /**
@@ -13,22 +15,32 @@ import org.springframework.cloud.client.ServiceInstance;
  * instance's labels plus {@code lodestar.serviceId}, {@code lodestar.health} and, when known,
  * {@code lodestar.zone} and {@code lodestar.region}.
  *
- * <p>An instance chosen by {@link LodestarLoadBalancer} also carries the {@link Selection} on
- * which {@link LodestarLoadBalancerLifecycle} reports the call's outcome.
+ * <p>An instance chosen by {@link LodestarLoadBalancer} is a new object per choice and knows the
+ * resolver that chose it. A choice alone is not counted anywhere: {@link
+ * LodestarLoadBalancerLifecycle} starts tracking the call when Spring starts it ({@link
+ * ServiceResolver#track}, which counts it in flight) and reports its outcome on that ticket when
+ * Spring completes it. One call at a time per choice: a choice that Spring starts again before
+ * the previous call completed releases the previous call's ticket with no verdict, so that nothing
+ * stays counted in flight. Instances listed by {@link LodestarDiscoveryClient} track nothing.
  *
- * <p>Thread safety: immutable.
+ * <p>Thread safety: immutable apart from the current call's ticket, which is held in an {@link
+ * AtomicReference}: Spring may start a call on one thread and complete or cancel it on another
+ * (WebClient does).
  */
 public final class LodestarServiceInstance implements ServiceInstance {
   private final String serviceId;
   private final Instance instance;
-  private final Selection selection;
+  /** The resolver that chose it, which tracks its calls; null for a listed instance. */
+  private final ServiceResolver tracker;
+  private final AtomicReference<Selection> call = new AtomicReference<>();
   private final boolean secure;
   private final Map<String, String> metadata;
 
-  LodestarServiceInstance(String serviceId, Instance instance, Selection selection, boolean secure) {
+  LodestarServiceInstance(
+      String serviceId, Instance instance, ServiceResolver tracker, boolean secure) {
     this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
     this.instance = Objects.requireNonNull(instance, "instance");
-    this.selection = selection;
+    this.tracker = tracker;
     this.secure = secure;
     Map<String, String> m = new LinkedHashMap<>(instance.labels());
     m.put("lodestar.serviceId", instance.serviceId());
@@ -43,9 +55,20 @@ public final class LodestarServiceInstance implements ServiceInstance {
     return instance;
   }
 
-  /** The outcome ticket, or null for an instance listed by a discovery client. */
-  Selection selection() {
-    return selection;
+  /** Starts tracking a call to this chosen instance; nothing for a listed instance. */
+  void startCall() {
+    if (tracker == null) {
+      return;
+    }
+    Selection previous = call.getAndSet(tracker.track(instance.serviceId(), instance));
+    if (previous != null) {
+      previous.release(); // restarted before it completed: never leave a call counted in flight
+    }
+  }
+
+  /** Takes the current call's ticket to report on, or null if no call is being tracked. */
+  Selection endCall() {
+    return call.getAndSet(null);
   }
 
   @Override

@@ -2,6 +2,9 @@ package dev.lodestar.discovery.spring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.InstanceStatus;
@@ -11,6 +14,8 @@ import dev.lodestar.discovery.spi.ServiceSource;
 import dev.lodestar.discovery.spring.LoopbackServers.Backend;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -25,6 +30,7 @@ import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultResponse;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
+import org.springframework.cloud.client.loadbalancer.LoadBalancerClient;
 import org.springframework.cloud.client.loadbalancer.Request;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.loadbalancer.core.ReactorLoadBalancer;
@@ -198,6 +204,78 @@ class LodestarLoadBalancerTest {
       List<ServiceInstance> listed = supplier.get().blockFirst(Duration.ofSeconds(30));
       assertEquals(1, listed.size(), String.valueOf(listed));
       assertEquals(backend.port(), listed.get(0).getPort());
+    }
+  }
+
+  @Test
+  void aChoiceAloneIsNotCountedInFlight() throws Exception {
+    try (ConfigurableApplicationContext ctx = run(App.class)) {
+      ServiceResolver resolver = ctx.getBean(ServiceResolver.class);
+      LoadBalancerClient client = ctx.getBean(LoadBalancerClient.class);
+      for (int i = 0; i < 5; i++) {
+        // Public Spring API: choose, then build the URL by hand; no lifecycle call follows.
+        assertEquals(backend.port(), client.choose(CLIENT).getPort());
+      }
+      assertEquals(0, inFlight(resolver),
+          "choices that start no call: " + resolver.status(APP).orElseThrow().instances());
+    }
+  }
+
+  @Test
+  void aRestTemplateCallIsCountedInFlightUntilItEnds() throws Exception {
+    try (ConfigurableApplicationContext ctx = run(App.class)) {
+      ServiceResolver resolver = ctx.getBean(ServiceResolver.class);
+      RestTemplate rest = ctx.getBean(RestTemplate.class);
+      assertEquals("checkout", rest.getForObject("http://checkout.shop/", String.class));
+      awaitInFlight(resolver, 0);
+      CountDownLatch gate = new CountDownLatch(1);
+      backend.gate = gate;
+      CompletableFuture<String> held = CompletableFuture.supplyAsync(
+          () -> rest.getForObject("http://checkout.shop/", String.class));
+      awaitInFlight(resolver, 1);
+      gate.countDown();
+      assertEquals("checkout", held.get(30, TimeUnit.SECONDS));
+      awaitInFlight(resolver, 0);
+      InstanceStatus status = resolver.status(APP).orElseThrow().instances().get(0);
+      assertTrue(status.latencyEstimate().toNanos() > 0, "latency fed back: " + status);
+    }
+  }
+
+  @Test
+  void aWebClientCallCancelledByATimeoutIsCountedOut() throws Exception {
+    try (ConfigurableApplicationContext ctx = run(App.class)) {
+      ServiceResolver resolver = ctx.getBean(ServiceResolver.class);
+      WebClient client = ctx.getBean(WebClient.Builder.class).build();
+      assertEquals("checkout", client.get().uri("http://checkout.shop/").retrieve()
+          .bodyToMono(String.class).block(Duration.ofSeconds(30)));
+      awaitInFlight(resolver, 0);
+      CountDownLatch gate = new CountDownLatch(1);
+      backend.gate = gate;
+      int requestsBefore = backend.requests.get();
+      Mono<String> timedOut = client.get().uri("http://checkout.shop/").retrieve()
+          .bodyToMono(String.class).timeout(Duration.ofMillis(500));
+      RuntimeException e = assertThrows(RuntimeException.class,
+          () -> timedOut.block(Duration.ofSeconds(30)));
+      assertInstanceOf(java.util.concurrent.TimeoutException.class, e.getCause(), e.toString());
+      assertEquals(requestsBefore + 1, backend.requests.get(), "the call reached the backend");
+      // The backend still holds the request: only the cancellation can count the call out.
+      awaitInFlight(resolver, 0);
+      gate.countDown();
+    }
+  }
+
+  @Test
+  void aChoiceRunThroughLoadBalancerClientExecuteIsCountedWhileItRuns() throws Exception {
+    try (ConfigurableApplicationContext ctx = run(App.class)) {
+      ServiceResolver resolver = ctx.getBean(ServiceResolver.class);
+      LoadBalancerClient client = ctx.getBean(LoadBalancerClient.class);
+      ServiceInstance chosen = client.choose(CLIENT);
+      int during = client.execute(CLIENT, chosen, instance -> {
+        assertSame(chosen, instance);
+        return inFlight(resolver);
+      });
+      assertEquals(1, during, "in flight while the request ran");
+      assertEquals(0, inFlight(resolver), "in flight once it ended");
     }
   }
 }

@@ -8,23 +8,41 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Real HTTP servers on loopback for the tests: app instances and a minimal Marathon. */
 final class LoopbackServers {
   private LoopbackServers() {}
 
-  /** An app instance: answers every request with its name and counts them. */
+  /**
+   * An app instance: answers every request with its name and counts them. While {@link #gate} is
+   * set, a request waits for it (30 s at most) before answering, so a test can hold a call open.
+   */
   static final class Backend implements AutoCloseable {
     final String name;
     final AtomicInteger requests = new AtomicInteger();
+    volatile CountDownLatch gate;
     private final HttpServer server;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
 
     Backend(String name) throws IOException {
       this.name = name;
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.setExecutor(threads); // a held request must not hold up the others
       server.createContext("/", ex -> {
         requests.incrementAndGet();
+        CountDownLatch held = gate;
+        if (held != null) {
+          try {
+            held.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         send(ex, 200, name, "text/plain");
       });
       server.start();
@@ -36,7 +54,12 @@ final class LoopbackServers {
 
     @Override
     public void close() {
+      CountDownLatch held = gate;
+      if (held != null) {
+        held.countDown();
+      }
       server.stop(0);
+      threads.shutdownNow();
     }
   }
 
