@@ -313,7 +313,10 @@ public class LodestarProperties {
     private Duration baseEjectionTime;
     /** Longest ejection (library default 5 min). */
     private Duration maxEjectionTime;
-    /** Most instances of a service ejected at once, in percent (library default 50). */
+    /**
+     * Most of a service's routable instances (those its source does not mark unhealthy) ejected
+     * at once, in percent (library default 50); the last routable instance is never ejected.
+     */
     private Integer maxEjectionPercent;
     /** Slow-start window for new instances; none by default. */
     private Duration slowStartWindow;
