@@ -1,11 +1,12 @@
 package dev.lodestar.agent.haproxy;
 
+import static dev.lodestar.agent.haproxy.Loopback.answers;
+import static dev.lodestar.agent.haproxy.Loopback.readOrEmpty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -87,23 +88,6 @@ class HaproxyEndToEndTest {
       } catch (Exception ignored) {
         // best effort
       }
-    }
-  }
-
-  private static boolean answers(int port, String host, String body) {
-    try {
-      Loopback.Response r = Loopback.get(port, host, "/", null);
-      return r.status() == 200 && r.body().equals(body);
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      return "";
     }
   }
 
@@ -189,7 +173,8 @@ class HaproxyEndToEndTest {
     int installs = bridge.watcher.installs();
     publish(taskStatus("/kill", "kill.2", "TASK_KILLED", kill2.port()));
     assertTrue(Loopback.await(30, () -> bridge.watcher.installs() > installs
-        && !read(bridge.config).contains("kill.2")), "the killed task is still in the config");
+        && !readOrEmpty(bridge.config).contains("kill.2")),
+        "the killed task is still in the config");
     // The reload has been applied; the old worker may still take a last connection or two while
     // it hands over, so wait until 20 requests in a row avoid the killed task.
     assertTrue(Loopback.await(30, () -> {
@@ -235,11 +220,11 @@ class HaproxyEndToEndTest {
     apps.label("/kill", "HAPROXY_0_BALANCE", "leastconn");
     int rejects = bridge.watcher.rejects();
     publish(appChanged("/badcert"), appChanged("/kill"));
-    assertTrue(Loopback.await(30, () -> read(bridge.config).contains("balance leastconn")),
+    assertTrue(Loopback.await(30, () -> readOrEmpty(bridge.config).contains("balance leastconn")),
         "the change to /kill was not installed (rejects " + rejects + " -> "
-            + bridge.watcher.rejects() + "); config:\n" + read(bridge.config));
-    assertFalse(read(bridge.config).contains("badcert"), "the app with the missing certificate"
-        + " is in the config");
+            + bridge.watcher.rejects() + "); config:\n" + readOrEmpty(bridge.config));
+    assertFalse(readOrEmpty(bridge.config).contains("badcert"),
+        "the app with the missing certificate is in the config");
     assertEquals(503, Loopback.get(bridge.httpPort, "badcert.test", "/", null).status());
     assertEquals("secure", Loopback.getTls(cert.trusting(), bridge.httpsPort, "secure.test", "/")
         .body());

@@ -1,11 +1,11 @@
 package dev.lodestar.agent.haproxy;
 
+import static dev.lodestar.agent.haproxy.Loopback.answers;
+import static dev.lodestar.agent.haproxy.Loopback.readOrEmpty;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,23 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 class HaproxyRecoveryTest {
   @TempDir Path dir;
 
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
-  private static boolean answers(int port, String body) {
-    try {
-      Loopback.Response r = Loopback.get(port, "x", "/", null);
-      return r.status() == 200 && r.body().equals(body);
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   @Test
   void haproxyThatFailedToStartIsStartedOnceItsPortIsFree() throws Exception {
     try (Loopback.Backend app = new Loopback.Backend("app");
@@ -48,15 +31,15 @@ class HaproxyRecoveryTest {
           RunningBridge bridge = new RunningBridge(dir, marathon)) {
         assertTrue(Loopback.await(60, () -> bridge.watcher.failures() >= 1),
             "HAProxy should fail to start while the frontend port is taken; config:\n"
-                + read(bridge.config));
-        assertTrue(read(bridge.config).contains("web_" + servicePort), "config not written");
+                + readOrEmpty(bridge.config));
+        assertTrue(readOrEmpty(bridge.config).contains("web_" + servicePort), "config not written");
         blocker.close();
         // Nothing changes in Marathon: only the periodic re-render (500 ms) can start HAProxy.
         assertTrue(Loopback.await(30, () -> bridge.haproxy() != null
             && bridge.haproxy().isAlive()), "HAProxy was not started after the port became"
             + " free; renders=" + bridge.watcher.renders() + " installs="
             + bridge.watcher.installs() + " failures=" + bridge.watcher.failures());
-        assertTrue(Loopback.await(30, () -> answers(servicePort, "app")),
+        assertTrue(Loopback.await(30, () -> answers(servicePort, "x", "app")),
             "HAProxy does not route the app");
       }
     }
@@ -73,14 +56,14 @@ class HaproxyRecoveryTest {
           RunningBridge bridge = new RunningBridge(dir, marathon)) {
         // The workers may answer before the master's CLI does, and start() returns only then.
         assertTrue(Loopback.await(60, () -> bridge.haproxy() != null
-            && answers(servicePort, "app")), "HAProxy does not route the app");
+            && answers(servicePort, "x", "app")), "HAProxy does not route the app");
         HaproxyProcess first = bridge.haproxy();
         ProcessHandle master = ProcessHandle.of(first.pid()).orElseThrow();
         master.destroyForcibly();
         master.onExit().get();
         assertTrue(Loopback.await(30, () -> bridge.haproxy() != first
             && bridge.haproxy().isAlive()), "HAProxy was not started again after it exited");
-        assertTrue(Loopback.await(30, () -> answers(servicePort, "app")),
+        assertTrue(Loopback.await(30, () -> answers(servicePort, "x", "app")),
             "the restarted HAProxy does not route the app");
       }
     }

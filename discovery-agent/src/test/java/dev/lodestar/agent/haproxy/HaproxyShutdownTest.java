@@ -1,10 +1,9 @@
 package dev.lodestar.agent.haproxy;
 
+import static dev.lodestar.agent.haproxy.Loopback.readOrEmpty;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,14 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class HaproxyShutdownTest {
   @TempDir Path dir;
-
-  private static String read(Path p) {
-    try {
-      return Files.readString(p);
-    } catch (IOException e) {
-      return "";
-    }
-  }
 
   @Test
   void sigtermStopsHaproxyAndTheBridgeWithoutWaitingOutTheHookBound() throws Exception {
@@ -46,15 +37,15 @@ class HaproxyShutdownTest {
           .redirectErrorStream(true).redirectOutput(out.toFile()).start();
       List<ProcessHandle> children = List.of();
       try {
-        assertTrue(Loopback.await(60, () -> read(out).contains("started haproxy master")
-                && read(out).contains("installed a new HAProxy config")),
-            "the bridge did not start HAProxy:\n" + read(out));
+        assertTrue(Loopback.await(60, () -> readOrEmpty(out).contains("started haproxy master")
+                && readOrEmpty(out).contains("installed a new HAProxy config")),
+            "the bridge did not start HAProxy:\n" + readOrEmpty(out));
         children = p.descendants().toList();
         assertFalse(children.isEmpty(), "no HAProxy child process");
         p.destroy(); // SIGTERM
         // The hook waits at most 20 s for the cleanup; before the fix it always waited all of it.
         assertTrue(p.waitFor(15, TimeUnit.SECONDS),
-            "the bridge did not exit within 15 s of SIGTERM:\n" + read(out));
+            "the bridge did not exit within 15 s of SIGTERM:\n" + readOrEmpty(out));
         for (ProcessHandle child : children) {
           assertFalse(child.isAlive(), "HAProxy process " + child.pid() + " outlived the bridge");
         }

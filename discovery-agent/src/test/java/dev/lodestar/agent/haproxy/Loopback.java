@@ -30,6 +30,25 @@ final class Loopback {
     }
   }
 
+  /** Whether {@code port} answers {@code GET /} for {@code host} with 200 and {@code body}. */
+  static boolean answers(int port, String host, String body) {
+    try {
+      Response r = get(port, host, "/", null);
+      return r.status() == 200 && r.body().equals(body);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The file's text, or "" while it does not exist (yet) or cannot be read. */
+  static String readOrEmpty(java.nio.file.Path p) {
+    try {
+      return java.nio.file.Files.readString(p);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   /** Waits up to {@code seconds} for {@code condition}, polling every 100 ms. */
   static boolean await(int seconds, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;

@@ -61,21 +61,20 @@ class EventStreamTest {
     assertFalse(listener.overlapped, "listener calls overlapped");
   }
 
+  /** A source started with {@link #listener} that has loaded the fixture's app. */
   private MarathonSource startSource(Consumer<MarathonSource.Builder> config) throws Exception {
-    MarathonSource.Builder b = MarathonSource.builder()
-        .url(marathon.url())
-        .pollInterval(Duration.ZERO)
-        .reconnectBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
-        .requestTimeout(Duration.ofSeconds(5));
-    config.accept(b);
-    source = b.build();
-    source.start(listener);
+    startSimpleSource(config, listener);
     assertEquals(ALL_HEALTHY, endpoints(await(source.load("/nginx-green"))));
     return source;
   }
 
   /** A source of the simple FakeMarathon apps ({@link FakeMarathon#setTasks}), started. */
   private MarathonSource startSimpleSource(Consumer<MarathonSource.Builder> config) {
+    return startSimpleSource(config, listener);
+  }
+
+  private MarathonSource startSimpleSource(Consumer<MarathonSource.Builder> config,
+      SnapshotListener to) {
     MarathonSource.Builder b = MarathonSource.builder()
         .url(marathon.url())
         .pollInterval(Duration.ZERO)
@@ -83,7 +82,7 @@ class EventStreamTest {
         .requestTimeout(Duration.ofSeconds(5));
     config.accept(b);
     source = b.build();
-    source.start(listener);
+    source.start(to);
     return source;
   }
 
@@ -423,14 +422,9 @@ class EventStreamTest {
    */
   @Test
   void aThrowingListenerDoesNotKeepTheSourceFromPollingWhenTheStreamDrops() throws Exception {
-    source = MarathonSource.builder()
-        .url(marathon.url())
-        .pollInterval(Duration.ofMillis(50))
+    startSimpleSource(b -> b.pollInterval(Duration.ofMillis(50))
         .reconnectBackoff(Duration.ofSeconds(30), Duration.ofSeconds(30))
-        .reconnectSpread(Duration.ZERO)
-        .requestTimeout(Duration.ofSeconds(5))
-        .build();
-    source.start(new SnapshotListener() {
+        .reconnectSpread(Duration.ZERO), new SnapshotListener() {
       @Override
       public void onSnapshot(ServiceSnapshot snapshot) {
         listener.onSnapshot(snapshot);
