@@ -79,13 +79,20 @@ final class EventFeed {
   }
 
   /** Starts the stream thread unless it runs. */
-  synchronized void start() {
+  /**
+   * Starts the stream's thread unless it runs (or the feed is closed).
+   *
+   * @return whether a thread was started: false also while a stopped stream's thread is still
+   *     on its way out, so a caller restarting the stream tries again later
+   */
+  synchronized boolean start() {
     if (closed || (thread != null && thread.isAlive())) {
-      return;
+      return false;
     }
     Thread t = DaemonThreads.newThread(this::loop, "lodestar-marathon-events-" + name);
     thread = t;
     t.start();
+    return true;
   }
 
   /** Cuts a connected stream that has been silent (no heartbeat either) past the idle timeout. */

@@ -455,8 +455,11 @@ public final class MarathonSource implements ServiceSource {
      * {@link #resyncInterval resync interval}), also an app polled or loaded while the stream was
      * down (a read in flight at the reconnect is repeated within the window after it lands). The
      * spread keeps a fleet that reconnects to a new leader together from reading every app at
-     * once; until its re-read, an app is served as last known. Lower it for a small fleet, or for a source that reads a local relay (for
-     * example 5 s), where re-reads are cheap.
+     * once: the polls the outage armed are replaced by these re-reads, not kept. Until its
+     * re-read, an app is served as last known. The first connect counts too (a load read before
+     * the stream attached may have missed events): a client's start costs one more read per app,
+     * spread over this window. Lower it for a small fleet, or for a source that reads a local
+     * relay (for example 5 s), where re-reads are cheap.
      *
      * @throws IllegalArgumentException if not positive
      */

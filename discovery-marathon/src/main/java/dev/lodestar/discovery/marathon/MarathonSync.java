@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * entry points hop onto it. The one exception is the table of pending load futures, a concurrent
  * map that {@link #failPendingLoads} fails after the executor stopped.
  *
- * <p>Length (~690 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
+ * <p>Length (~720 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
  * the reads and the event dispatch share the serial-confined timer table, so they stay in one
  * class; the state they feed is {@link WatchModel}'s, the HTTP {@link MarathonHttp}'s.
  */
@@ -88,6 +88,8 @@ final class MarathonSync implements EventFeed.Handler {
     /** Read again within this many ms after the read in flight lands; {@code < 0}: no. */
     long againWithinMillis = -1;
     boolean loaded;
+    /** The armed read confirms an event (due within the confirmation delay): see connected(). */
+    boolean confirming;
   }
 
   MarathonSync(MarathonSource.Builder config, String name, MarathonHttp http,
@@ -256,9 +258,11 @@ final class MarathonSync implements EventFeed.Handler {
       }
       if (streamStoppedByAuth && config.eventStream) {
         // Marathon answered (a 404 too), so the credentials work again. Here and not in the
-        // timer's path: with polling off, loads are the only reads.
-        streamStoppedByAuth = false;
-        stream.start();
+        // timer's path: with polling off, loads are the only reads. The flag stays set while the
+        // refused stream's thread is still exiting (start() refuses): the next read tries again.
+        if (stream.start()) {
+          streamStoppedByAuth = false;
+        }
       }
       if (refresh && !model.tracks(appId)) {
         // Deleted or forgotten while this re-read was in flight: applying the answer would bring
@@ -382,6 +386,7 @@ final class MarathonSync implements EventFeed.Handler {
   /** (Re)schedules an app's next read {@code delay} from now; {@code < 0} means none. */
   private void rearm(String appId, long delayMillis) {
     Timer t = timers.computeIfAbsent(appId, k -> new Timer());
+    t.confirming = false;
     if (t.next != null) {
       t.next.cancel(false);
       t.next = null;
@@ -510,9 +515,17 @@ final class MarathonSync implements EventFeed.Handler {
       // Events may have been missed while disconnected, also after the request of a read done
       // meanwhile (a poll, a load) or in flight now: re-read every app, spread over the window
       // (a read in flight is repeated within it after it lands). Each then switches to the
-      // resync interval.
-      for (String appId : List.copyOf(timers.keySet())) {
-        readWithin(appId, uniform(0, window));
+      // resync interval. The polls armed while the stream was down are replaced, not kept when
+      // sooner: a fleet that lost the stream together has them due together (a leader failover
+      // took 300-500 requests/s for 30 s with them kept). A confirming read stays as it is.
+      for (Map.Entry<String, Timer> e : List.copyOf(timers.entrySet())) {
+        Timer t = e.getValue();
+        long delay = uniform(0, window);
+        if (t.inFlight || t.confirming) {
+          readWithin(e.getKey(), delay);
+        } else {
+          rearm(e.getKey(), delay);
+        }
       }
       if (model.hasPortWatches()) {
         scheduleRelist(uniform(0, window));
@@ -533,6 +546,10 @@ final class MarathonSync implements EventFeed.Handler {
       }
       for (String appId : effect.confirm()) {
         readWithin(appId, uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
+        Timer t = timers.get(appId);
+        if (t != null && !t.inFlight) {
+          t.confirming = true; // armed within the confirmation delay by readWithin
+        }
       }
       if (effect.portIndexStale()) {
         scheduleRelist(uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
