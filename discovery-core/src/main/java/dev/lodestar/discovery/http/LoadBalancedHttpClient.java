@@ -270,12 +270,12 @@ public final class LoadBalancedHttpClient {
           request.uri(), first.instance().address(), cause, second.instance().address());
       return attemptAsync(second, request, new GuardedBodyHandler<>(handler))
           .exceptionallyCompose(again -> {
-        Throwable last = Futures.unwrap(again);
-        if (last != cause) {
-          last.addSuppressed(cause);
-        }
-        return CompletableFuture.failedFuture(last);
-      });
+            Throwable last = Futures.unwrap(again);
+            if (last != cause) {
+              last.addSuppressed(cause);
+            }
+            return CompletableFuture.failedFuture(last);
+          });
     }).thenCompose(Function.identity());
   }
 

@@ -252,8 +252,12 @@ class LodestarLoadBalancerTest {
       CountDownLatch gate = new CountDownLatch(1);
       backend.gate = gate;
       int requestsBefore = backend.requests.get();
+      // The timeout fires once the backend holds the request (not after a fixed time, which a
+      // slow machine could spend before the request arrives).
+      Mono<Long> reachedTheBackend = Flux.interval(Duration.ofMillis(10))
+          .filter(tick -> backend.requests.get() > requestsBefore).next();
       Mono<String> timedOut = client.get().uri("http://checkout.shop/").retrieve()
-          .bodyToMono(String.class).timeout(Duration.ofMillis(500));
+          .bodyToMono(String.class).timeout(reachedTheBackend);
       RuntimeException e = assertThrows(RuntimeException.class,
           () -> timedOut.block(Duration.ofSeconds(30)));
       assertInstanceOf(java.util.concurrent.TimeoutException.class, e.getCause(), e.toString());
