@@ -86,6 +86,8 @@ class ServiceWatchTest {
     source.set("/shop/checkout", instance(1));
     watch.refresh();
     assertEquals(1, r.events.get(1));
+    // The load that refresh() triggered delivered the snapshot; the refresh adds no second copy.
+    assertEquals(2, r.events.size(), r.events.toString());
   }
 
   @Test
@@ -178,6 +180,48 @@ class ServiceWatchTest {
     // s2 reached the watcher first; s1, applied before it, must not follow and replace it.
     assertEquals(List.of(1000, 1002), seen.stream().map(x -> x.instances().get(0).port()).toList(),
         "ports of the snapshots delivered, in order");
+  }
+
+  @Test
+  void refreshDeliversTheCurrentSnapshotAgainEvenWhenUnchanged() {
+    source.set("/shop/checkout", instance(1), instance(2));
+    resolver();
+    Recorder r = new Recorder();
+    ServiceWatch watch = resolver.watch("/shop/checkout", r);
+    assertEquals(List.of(2), r.events, "the initial snapshot, once");
+    // Nothing changed since: the same snapshot, with the sequence number it was delivered with.
+    watch.refresh();
+    assertEquals(List.of(2, 2), r.events, "refresh() delivers the current snapshot again");
+    watch.refresh();
+    assertEquals(List.of(2, 2, 2), r.events, "and again");
+    // Pushes still drop exact repeats.
+    source.set("/shop/checkout", instance(1), instance(2));
+    assertEquals(List.of(2, 2, 2), r.events, "an unchanged push is not reported");
+    source.set("/shop/checkout", instance(1), instance(2), instance(3));
+    watch.refresh();
+    assertEquals(List.of(2, 2, 2, 3, 3), r.events);
+  }
+
+  @Test
+  void aSnapshotOlderThanOneDeliveredIsDroppedAfterARefreshToo() {
+    String app = "/shop/checkout";
+    source.set(app, instance(1));
+    resolver();
+    Recorder r = new Recorder();
+    ResolverWatch watch = (ResolverWatch) resolver.watch(app, r);
+    source.set(app, instance(1), instance(2));
+    watch.refresh();
+    assertEquals(List.of(1, 2, 2), r.events);
+    ServiceSnapshot old = ServiceSnapshot.of(app, List.of(instance(7), instance(8), instance(9)),
+        "static");
+    // Sequence 1 is the first load's, below the push's: a late delivery of it must not follow.
+    watch.onSnapshot(old, 1);
+    assertEquals(List.of(1, 2, 2), r.events, "an older snapshot is dropped");
+    // A refresh that read the state before the push was applied arrives late the same way.
+    watch.onRefresh(old, 1, 0);
+    assertEquals(List.of(1, 2, 2), r.events, "an older snapshot read by a refresh is dropped");
+    watch.refresh();
+    assertEquals(List.of(1, 2, 2, 2), r.events, "the watcher stays on the newest snapshot");
   }
 
   @Test

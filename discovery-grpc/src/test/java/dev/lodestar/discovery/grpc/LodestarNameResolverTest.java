@@ -131,6 +131,9 @@ class LodestarNameResolverTest {
   private static final class Captured extends NameResolver.Listener2 {
     final BlockingQueue<Object> results = new LinkedBlockingQueue<>(); // ResolutionResult, Status
     final BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+    /** The resolver and its synchronization context, set by {@link #resolve}. */
+    NameResolver nameResolver;
+    SynchronizationContext sync;
 
     @Override
     public void onResult(NameResolver.ResolutionResult result) {
@@ -173,6 +176,8 @@ class LodestarNameResolverTest {
     NameResolver nameResolver = LodestarNameResolverProvider.of("lodestar", own)
         .newNameResolver(URI.create("lodestar:///shop/checkout"), args);
     Captured captured = new Captured();
+    captured.nameResolver = nameResolver;
+    captured.sync = sync;
     sync.execute(() -> nameResolver.start(captured));
     closeables.add(() -> sync.execute(nameResolver::shutdown));
     Object first = captured.results.poll(30, TimeUnit.SECONDS);
@@ -223,6 +228,27 @@ class LodestarNameResolverTest {
         v6, List.of(address("fd00::7", 31002))), byInstance);
     // The lookups and the delivery ran on the offload executor, not on a resolver thread.
     assertEquals("offload", captured.threads.take());
+  }
+
+  @Test
+  void refreshDeliversTheUnchangedInstancesAgainResolvingTheirNames() throws Exception {
+    // What the lodestar policy's refreshNameResolution() on a failed connection comes down to.
+    Instance named = Instance.of(APP, "agent-1.mesos.test", 31000);
+    Captured captured = resolve(named);
+    Object first = captured.results.take();
+    assertTrue(first instanceof NameResolver.ResolutionResult, String.valueOf(first));
+    assertEquals("offload", captured.threads.take());
+
+    captured.sync.execute(captured.nameResolver::refresh); // nothing changed in the source
+    Object second = captured.results.poll(10, TimeUnit.SECONDS);
+    assertTrue(second instanceof NameResolver.ResolutionResult,
+        "a second result after refresh(), got " + second);
+    List<EquivalentAddressGroup> groups =
+        ((NameResolver.ResolutionResult) second).getAddressesOrError().getValue();
+    assertEquals(1, groups.size(), groups.toString());
+    // The host name, resolved again from test-hosts.
+    assertEquals(List.of(address("127.0.0.1", 31000)), groups.get(0).getAddresses());
+    assertEquals(null, captured.results.poll(200, TimeUnit.MILLISECONDS), "one result per refresh");
   }
 
   @Test
