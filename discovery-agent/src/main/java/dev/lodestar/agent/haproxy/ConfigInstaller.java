@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Installs a rendered config: if the text differs from the installed one, checks it with {@code
@@ -20,8 +21,22 @@ import java.util.concurrent.TimeUnit;
  * of CPU) but is still reported {@link Outcome#REJECTED}; after that it is checked once more, as a
  * file it names (a certificate) may have been fixed. A text counts as installed only once {@link
  * Reloader#apply} succeeded: after a failed start or reload, or when the reloader reports HAProxy
- * not running ({@link Reloader#isRunning}), the next call applies it again even if the text is
- * unchanged.
+ * not running ({@link Reloader#isRunning}), a later call applies it again even if the text is
+ * unchanged ({@link Outcome#REAPPLIED}).
+ *
+ * <p>Such re-applies of an unchanged text back off exponentially, as callers render often (on
+ * every Marathon change and poll) and a start or reload that keeps failing (a frontend port taken
+ * at runtime, which {@code haproxy -c} does not check) would otherwise be retried, and block the
+ * caller for up to 30 s, on every render. The first re-apply for a HAProxy found not running
+ * after it was running is immediate; after any apply of the installed text that failed, and after
+ * each re-apply, the next re-apply waits {@link #REAPPLY_BACKOFF_MIN} (1 s), doubling up to {@link
+ * #REAPPLY_BACKOFF_MAX} (60 s); a call within that wait does nothing and returns {@link
+ * Outcome#DEFERRED}. The backoff resets when a call finds the installed text applied and running
+ * (so a HAProxy that starts and then dies before the next render keeps backing off) and when a
+ * changed text is installed: a changed text is always checked and applied at once. A failed apply
+ * throws {@link ApplyFailedException}, which tells how many applies failed in a row and when the
+ * next one may happen, so the caller can log the first failure of a streak loudly and the rest
+ * quietly. Time is read from the injectable nanosecond clock.
  *
  * <p>Thread safety: not thread-safe; all its state is owned by the one thread that calls {@link
  * #install} (the watcher's).
@@ -40,7 +55,8 @@ final class ConfigInstaller {
 
     /**
      * Whether HAProxy is known to be running the last applied config. {@code false} makes the
-     * installer apply an unchanged config again (restarting a HAProxy that exited). The default
+     * installer apply an unchanged config again (restarting a HAProxy that exited; at once the
+     * first time, then backing off while it keeps being found not running). The default
      * is {@code true}: a reload command cannot tell.
      */
     default boolean isRunning() {
@@ -62,17 +78,27 @@ final class ConfigInstaller {
      * it was applied again without a new check.
      */
     REAPPLIED,
+    /**
+     * The text is installed but not running (the last apply failed, or HAProxy exited), and the
+     * re-apply backoff has not passed yet; nothing was done. A later call applies it once it has.
+     */
+    DEFERRED,
     /** {@code haproxy -c} rejected the text; the old config stays. */
     REJECTED
   }
 
   /** How long a rejected text is not checked again, unless the caller says otherwise. */
   static final Duration RECHECK_REJECTED_AFTER = Duration.ofMinutes(1);
+  /** The first wait before an unchanged text is applied again after a failed apply. */
+  static final Duration REAPPLY_BACKOFF_MIN = Duration.ofSeconds(1);
+  /** The longest wait between two re-applies of an unchanged text. */
+  static final Duration REAPPLY_BACKOFF_MAX = Duration.ofMinutes(1);
 
   private final String haproxy;
   private final Path config;
   private final Reloader reloader;
   private final long recheckRejectedNanos;
+  private final LongSupplier clock;
   /** The text in the config file, which passed the check; {@code null} before the first. */
   private String installed;
   /** Whether {@link #installed} was applied successfully. */
@@ -82,6 +108,16 @@ final class ConfigInstaller {
   private String lastCheckOutput = "";
   private long lastCheckNanos;
   private long lastApplyNanos;
+  /**
+   * The re-apply backoff step: 0 when a needed re-apply may happen at once; else the next one
+   * waits {@link #REAPPLY_BACKOFF_MIN} * 2^(step-1), at most {@link #REAPPLY_BACKOFF_MAX}, from
+   * {@link #lastAttemptAt}.
+   */
+  private int backoffStep;
+  /** {@link #clock} when {@link #installed} was last applied (or tried). */
+  private long lastAttemptAt;
+  /** Applies of {@link #installed} that failed in a row; 0 after a successful one. */
+  private int failedApplies;
 
   ConfigInstaller(String haproxy, Path config, Reloader reloader) {
     this(haproxy, config, reloader, RECHECK_REJECTED_AFTER);
@@ -93,30 +129,47 @@ final class ConfigInstaller {
    */
   ConfigInstaller(String haproxy, Path config, Reloader reloader,
       Duration recheckRejectedAfter) {
+    this(haproxy, config, reloader, recheckRejectedAfter, System::nanoTime);
+  }
+
+  /**
+   * @param clock nanoseconds, as {@link System#nanoTime}: when a rejected text is checked again
+   *     and when an unchanged one is applied again (tests pass a manual one); the durations
+   *     reported by {@link #lastCheckNanos} and {@link #lastApplyNanos} are always measured
+   */
+  ConfigInstaller(String haproxy, Path config, Reloader reloader,
+      Duration recheckRejectedAfter, LongSupplier clock) {
     this.haproxy = haproxy;
     this.config = config.toAbsolutePath();
     this.reloader = reloader;
     this.recheckRejectedNanos = recheckRejectedAfter.toNanos();
+    this.clock = clock;
   }
 
   /**
    * Installs {@code text} if it changed and passes the check; applies it again if it is installed
-   * but not running.
+   * but not running and the re-apply backoff has passed.
    *
-   * @throws IOException when the file cannot be written or HAProxy not started or reloaded; the
-   *     file may then be installed but not applied, and the next call applies it again
+   * @throws ApplyFailedException when HAProxy could not be started or reloaded; the file is then
+   *     installed but not applied, and a later call applies it again (after the backoff)
+   * @throws IOException when the file cannot be written or {@code haproxy -c} not run
    */
   Outcome install(String text) throws IOException, InterruptedException {
     if (text.equals(installed)) {
       if (applied && reloader.isRunning()) {
+        backoffStep = 0;
         return Outcome.UNCHANGED;
       }
+      if (backoffStep > 0 && clock.getAsLong() - lastAttemptAt < backoffNanos(backoffStep)) {
+        return Outcome.DEFERRED;
+      }
       lastCheckNanos = 0;
+      backoffStep++;
       apply();
       return Outcome.REAPPLIED;
     }
     if (text.equals(lastRejected)
-        && System.nanoTime() - lastRejectedCheckedAt < recheckRejectedNanos) {
+        && clock.getAsLong() - lastRejectedCheckedAt < recheckRejectedNanos) {
       return Outcome.REJECTED;
     }
     Path tmp = config.resolveSibling("." + config.getFileName() + ".new");
@@ -127,7 +180,7 @@ final class ConfigInstaller {
     if (problem != null) {
       Files.deleteIfExists(tmp);
       lastCheckOutput = problem;
-      lastRejectedCheckedAt = System.nanoTime();
+      lastRejectedCheckedAt = clock.getAsLong();
       if (!text.equals(lastRejected)) {
         lastRejected = text;
         LOG.log(Level.ERROR, "generated HAProxy config failed 'haproxy -c'; keeping the"
@@ -139,15 +192,33 @@ final class ConfigInstaller {
     installed = text;
     applied = false;
     lastRejected = null;
+    backoffStep = 0;
+    failedApplies = 0;
     apply();
     return Outcome.INSTALLED;
   }
 
+  /** The wait before the re-apply that follows backoff step {@code step} (1 or more). */
+  static long backoffNanos(int step) {
+    long min = REAPPLY_BACKOFF_MIN.toNanos();
+    long max = REAPPLY_BACKOFF_MAX.toNanos();
+    return step > 7 ? max : Math.min(max, min << (step - 1));
+  }
+
   private void apply() throws IOException, InterruptedException {
+    lastAttemptAt = clock.getAsLong();
     long t1 = System.nanoTime();
-    reloader.apply();
-    // Only now: a failed apply leaves applied false, so the same text is applied again next time.
+    try {
+      reloader.apply();
+    } catch (IOException e) {
+      // applied stays false, so the same text is applied again, once the backoff has passed.
+      failedApplies++;
+      backoffStep = Math.max(backoffStep, 1);
+      throw new ApplyFailedException(e, failedApplies,
+          Duration.ofNanos(backoffNanos(backoffStep)));
+    }
     applied = true;
+    failedApplies = 0;
     lastApplyNanos = System.nanoTime() - t1;
   }
 
@@ -183,6 +254,32 @@ final class ConfigInstaller {
     return p.exitValue() == 0 ? null : new String(out, StandardCharsets.UTF_8).trim();
   }
 
+  /**
+   * {@link Reloader#apply} failed (its exception is the cause, its message this one's): the text
+   * is installed but not applied, and is applied again no sooner than {@link #retryIn}.
+   */
+  static final class ApplyFailedException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final int failuresInARow;
+    private final transient Duration retryIn;
+
+    ApplyFailedException(IOException cause, int failuresInARow, Duration retryIn) {
+      super(cause.getMessage(), cause);
+      this.failuresInARow = failuresInARow;
+      this.retryIn = retryIn;
+    }
+
+    /** Applies of the installed text that failed in a row, this one included: 1 is a new streak. */
+    int failuresInARow() {
+      return failuresInARow;
+    }
+
+    /** How long an unchanged text is not applied again (a changed one is applied at once). */
+    Duration retryIn() {
+      return retryIn;
+    }
+  }
+
   /** The built-in reloader: an {@link HaproxyProcess} in master-worker mode, started on demand. */
   static final class MasterWorker implements Reloader {
     private final String haproxy;
@@ -191,6 +288,8 @@ final class ConfigInstaller {
     private final Path log;
     /** Written only by {@link #apply} (the installer's thread); volatile for readers elsewhere. */
     private volatile HaproxyProcess process;
+    /** The pid of the exited master already reported at WARNING, or -1. */
+    private long exitReported = -1;
 
     MasterWorker(String haproxy, Path config) {
       this.haproxy = haproxy;
@@ -203,8 +302,12 @@ final class ConfigInstaller {
     public void apply() throws IOException, InterruptedException {
       HaproxyProcess old = process;
       if (old != null && !old.isAlive()) {
-        LOG.log(Level.WARNING, "haproxy master pid {0} has exited; starting it again (log {1})",
-            old.pid(), log);
+        // Once per exit: while starting it fails, the installer retries (backing off) and the
+        // exited master stays the current one.
+        boolean first = old.pid() != exitReported;
+        exitReported = old.pid();
+        LOG.log(first ? Level.WARNING : Level.DEBUG, "haproxy master pid {0} has exited; starting"
+            + " it again (log {1})", old.pid(), log);
       }
       if (old == null || !old.isAlive()) {
         process = HaproxyProcess.start(haproxy, config, socket, log, Duration.ofSeconds(30));

@@ -26,7 +26,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * source follows {@code /v2/events}) and a periodic re-read for apps created, deleted or
  * relabelled. Bursts coalesce: at most one render is pending, and renders start at least {@code
  * minInterval} apart; a render whose text is unchanged does nothing, unless the last start or
- * reload failed or HAProxy exited: then it is applied again (see {@link ConfigInstaller}).
+ * reload failed or HAProxy exited: then it is applied again, backing off from 1 s to 60 s between
+ * re-applies of the same text (see {@link ConfigInstaller}); a changed text is applied at once.
+ * No render is scheduled for the end of a backoff: the re-apply happens at the first render
+ * (change or poll) after it.
+ *
+ * <p>Logging: a failed start or reload is logged at WARNING when it starts a streak of failures
+ * (the first after a success, a new config or the bridge's start), and at DEBUG while the same
+ * config keeps failing; a HAProxy master that exited is reported at WARNING once.
  *
  * <p>Thread safety: {@link #changed()} may be called from any thread; renders and installs run on
  * the watcher's one thread.
@@ -118,6 +125,14 @@ final class HaproxyWatcher implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ConfigInstaller.ApplyFailedException e) {
+      failures.incrementAndGet();
+      int n = e.failuresInARow();
+      LOG.log(n == 1 ? Level.WARNING : Level.DEBUG, "HAProxy start/reload failed ({0} in a row);"
+          + " the unchanged config is applied again in {1} s at the earliest, backing off to {2}"
+          + " s (repeated failures are logged at DEBUG); a changed config is applied at once: {3}",
+          n, e.retryIn().toSeconds(), ConfigInstaller.REAPPLY_BACKOFF_MAX.toSeconds(),
+          String.valueOf(e.getCause()));
     } catch (Exception e) {
       failures.incrementAndGet();
       LOG.log(Level.WARNING, "HAProxy bridge render/install failed; will retry on the next"

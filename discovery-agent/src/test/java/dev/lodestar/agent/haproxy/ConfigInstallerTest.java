@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,17 +55,32 @@ class ConfigInstallerTest {
     }
   }
 
+  /** A manual nanosecond clock for the installer's backoff; starts far from 0. */
+  private final AtomicLong now = new AtomicLong(1_000_000_000_000L);
+
+  private void advance(Duration d) {
+    now.addAndGet(d.toNanos());
+  }
+
+  private ConfigInstaller installer(ScriptedReloader reloader) throws IOException {
+    return new ConfigInstaller(HaproxyBinary.require(), dir.resolve("haproxy.cfg"), reloader,
+        ConfigInstaller.RECHECK_REJECTED_AFTER, now::get);
+  }
+
   @Test
   void aConfigWhoseApplyFailedIsAppliedAgainThoughItsTextIsUnchanged() throws Exception {
-    String haproxy = HaproxyBinary.require();
     ScriptedReloader reloader = new ScriptedReloader();
-    ConfigInstaller installer = new ConfigInstaller(haproxy, dir.resolve("haproxy.cfg"), reloader);
+    ConfigInstaller installer = installer(reloader);
     String text = validConfig("");
     reloader.failing.set(true);
     assertThrows(IOException.class, () -> installer.install(text), "the scripted start fails");
     assertEquals(text, Files.readString(dir.resolve("haproxy.cfg")), "the checked file is written");
 
     reloader.failing.set(false);
+    assertEquals(ConfigInstaller.Outcome.DEFERRED, installer.install(text),
+        "within the first backoff step the failed text is not applied again");
+    assertEquals(1, reloader.applies.get());
+    advance(ConfigInstaller.REAPPLY_BACKOFF_MIN);
     assertEquals(ConfigInstaller.Outcome.REAPPLIED, installer.install(text),
         "the same text after a failed apply must be applied again, not reported unchanged");
     assertEquals(2, reloader.applies.get());
@@ -75,9 +91,8 @@ class ConfigInstallerTest {
 
   @Test
   void anUnchangedConfigIsAppliedAgainWhenHaproxyIsNotRunning() throws Exception {
-    String haproxy = HaproxyBinary.require();
     ScriptedReloader reloader = new ScriptedReloader();
-    ConfigInstaller installer = new ConfigInstaller(haproxy, dir.resolve("haproxy.cfg"), reloader);
+    ConfigInstaller installer = installer(reloader);
     String text = validConfig("");
     assertEquals(ConfigInstaller.Outcome.INSTALLED, installer.install(text));
     reloader.running.set(false); // HAProxy exited behind the installer's back
@@ -85,6 +100,103 @@ class ConfigInstallerTest {
         "a HAProxy that is not running must be started again on the next render");
     assertEquals(2, reloader.applies.get());
     assertEquals(ConfigInstaller.Outcome.UNCHANGED, installer.install(text));
+  }
+
+  /**
+   * Renders the same text {@code renders} times, calling {@code tick} before each; each must be
+   * deferred or a failed apply. Returns how many applied.
+   */
+  private static int rendersApplied(ConfigInstaller installer, ScriptedReloader reloader,
+      String text, Runnable tick, int renders) throws Exception {
+    int before = reloader.applies.get();
+    for (int i = 0; i < renders; i++) {
+      tick.run();
+      try {
+        ConfigInstaller.Outcome o = installer.install(text);
+        assertEquals(ConfigInstaller.Outcome.DEFERRED, o, "render " + i);
+      } catch (ConfigInstaller.ApplyFailedException expected) {
+        // an apply that was due, and failed again
+      }
+    }
+    return reloader.applies.get() - before;
+  }
+
+  @Test
+  void anUnchangedConfigWhoseApplyKeepsFailingIsAppliedAgainOnlyAsTheBackoffAllows()
+      throws Exception {
+    ScriptedReloader reloader = new ScriptedReloader();
+    ConfigInstaller installer = installer(reloader);
+    String text = validConfig("");
+    reloader.failing.set(true); // e.g. a frontend port taken at runtime: haproxy -c passes
+    ConfigInstaller.ApplyFailedException first = assertThrows(
+        ConfigInstaller.ApplyFailedException.class, () -> installer.install(text));
+    assertEquals(1, first.failuresInARow(), "the first failure starts a streak (logged loudly)");
+    assertEquals(Duration.ofSeconds(1), first.retryIn());
+    assertEquals(1, reloader.applies.get());
+
+    // 20 renders 45 ms apart (0.9 s < the first 1 s step): none applies.
+    assertEquals(0, rendersApplied(installer, reloader, text,
+        () -> advance(Duration.ofMillis(45)), 20), "applied again within the backoff");
+    // Once the step passed, one render applies again (and fails); the step doubles to 2 s.
+    advance(Duration.ofMillis(100));
+    ConfigInstaller.ApplyFailedException second = assertThrows(
+        ConfigInstaller.ApplyFailedException.class, () -> installer.install(text));
+    assertEquals(2, second.failuresInARow(), "a repeat failure (logged quietly)");
+    assertEquals(Duration.ofSeconds(2), second.retryIn());
+    assertEquals(2, reloader.applies.get());
+    advance(Duration.ofMillis(1999));
+    assertEquals(ConfigInstaller.Outcome.DEFERRED, installer.install(text));
+    advance(Duration.ofMillis(1));
+    assertThrows(ConfigInstaller.ApplyFailedException.class, () -> installer.install(text));
+    assertEquals(3, reloader.applies.get(), "one more apply once the 2 s step passed");
+
+    // Ten minutes of renders every 500 ms (HaproxyRecoveryTest's poll; 1,200 renders, each an
+    // apply before the backoff): applies 4, 12, 28, 60 s after the last one (steps 4, 8, 16, 32),
+    // then every 60 s (120, 180, ..., 600): 4 + 9.
+    assertEquals(13, rendersApplied(installer, reloader, text,
+        () -> advance(Duration.ofMillis(500)), 1200));
+
+    // A success resets the backoff: once a render finds it running, the next failure (HAProxy
+    // exited) is handled at once again.
+    reloader.failing.set(false);
+    advance(ConfigInstaller.REAPPLY_BACKOFF_MAX);
+    assertEquals(ConfigInstaller.Outcome.REAPPLIED, installer.install(text));
+    assertEquals(ConfigInstaller.Outcome.UNCHANGED, installer.install(text));
+    reloader.running.set(false);
+    int applies = reloader.applies.get();
+    assertEquals(ConfigInstaller.Outcome.REAPPLIED, installer.install(text),
+        "HAProxy found not running after a success must be restarted at once");
+    assertEquals(applies + 1, reloader.applies.get());
+  }
+
+  @Test
+  void aChangedTextIsAppliedAtOnceDespiteTheBackoff() throws Exception {
+    ScriptedReloader reloader = new ScriptedReloader();
+    ConfigInstaller installer = installer(reloader);
+    String a = validConfig("");
+    String b = validConfig("0");
+    String c = validConfig("1");
+    reloader.failing.set(true);
+    assertThrows(ConfigInstaller.ApplyFailedException.class, () -> installer.install(a));
+    advance(Duration.ofMillis(100));
+    assertEquals(ConfigInstaller.Outcome.DEFERRED, installer.install(a));
+    assertEquals(1, reloader.applies.get());
+
+    // Within a's backoff: b is checked, installed and applied at once; its failure starts a new
+    // streak (logged loudly again) with its own backoff.
+    ConfigInstaller.ApplyFailedException e = assertThrows(
+        ConfigInstaller.ApplyFailedException.class, () -> installer.install(b));
+    assertEquals(2, reloader.applies.get(), "a changed text was not applied at once");
+    assertEquals(1, e.failuresInARow());
+    assertEquals(b, Files.readString(dir.resolve("haproxy.cfg")));
+    assertEquals(ConfigInstaller.Outcome.DEFERRED, installer.install(b));
+    assertEquals(2, reloader.applies.get());
+
+    reloader.failing.set(false);
+    assertEquals(ConfigInstaller.Outcome.INSTALLED, installer.install(c),
+        "a changed text within the backoff must be installed at once");
+    assertEquals(3, reloader.applies.get());
+    assertEquals(ConfigInstaller.Outcome.UNCHANGED, installer.install(c));
   }
 
   /** The real haproxy behind a script that appends one line per run to {@code runs}. */
