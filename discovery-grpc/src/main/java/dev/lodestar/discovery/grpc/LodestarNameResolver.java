@@ -6,6 +6,7 @@ import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.ServiceWatch;
 import dev.lodestar.discovery.ServiceWatcher;
+import dev.lodestar.discovery.internal.DaemonThreads;
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
@@ -21,9 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -269,15 +268,11 @@ public final class LodestarNameResolver extends NameResolver {
 
   /**
    * Lookup threads for channels that give the resolver no offload executor (gRPC's channels
-   * always do): daemon threads, created on demand and ended after a minute idle.
+   * always do): daemon threads, created on demand and ended after a minute idle (a cached pool).
    */
   private static final class LookupThreads {
-    static final Executor EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60,
-        TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-          Thread t = new Thread(r, "lodestar-grpc-resolver");
-          t.setDaemon(true);
-          return t;
-        });
+    static final Executor EXECUTOR =
+        Executors.newCachedThreadPool(DaemonThreads.named("lodestar-grpc-resolver"));
   }
 
   @Override

@@ -402,6 +402,18 @@ final class MarathonSync implements EventFeed.Handler {
     }
   }
 
+  /**
+   * {@link #readWithin} for a read that confirms an event: marked, so that a reconnect keeps it
+   * (see {@link #connected}) instead of spreading it over the resync window.
+   */
+  private void confirmWithin(String appId, long delayMillis) {
+    readWithin(appId, delayMillis);
+    Timer t = timers.get(appId);
+    if (t != null && !t.inFlight) {
+      t.confirming = true;
+    }
+  }
+
   /** Forgets an app's read schedule; a read in flight then re-arms nothing. */
   private void dropTimer(String appId) {
     Timer t = timers.remove(appId);
@@ -545,11 +557,7 @@ final class MarathonSync implements EventFeed.Handler {
         }
       }
       for (String appId : effect.confirm()) {
-        readWithin(appId, uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
-        Timer t = timers.get(appId);
-        if (t != null && !t.inFlight) {
-          t.confirming = true; // armed within the confirmation delay by readWithin
-        }
+        confirmWithin(appId, uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
       }
       if (effect.portIndexStale()) {
         scheduleRelist(uniform(CONFIRM_MIN_MILLIS, CONFIRM_MAX_MILLIS));
