@@ -257,7 +257,10 @@ public class LodestarProperties {
     private String domain;
     /** Framework name in SRV names (default marathon). */
     private String framework;
-    /** Port name to look up ({@code _name._task...}); none by default. */
+    /**
+     * Port name to look up ({@code _name._task._tcp.marathon.mesos}, task addresses, where
+     * Mesos-DNS publishes named ports); none by default (agent addresses).
+     */
     private String portName;
     /** Query timeout per server (library default 2 s). */
     private Duration timeout;

@@ -86,7 +86,9 @@ final class LodestarSources {
       b.framework(d.getFramework());
     }
     if (d.getPortName() != null) {
-      b.portName(d.getPortName());
+      // Mesos-DNS publishes named ports only under the task form (_name._task._tcp.fw.domain.),
+      // and the builder refuses a port name with agent addressing.
+      b.addressing(MesosDnsSource.Addressing.TASK).portName(d.getPortName());
     }
     if (d.getTimeout() != null) {
       b.timeout(d.getTimeout());

@@ -8,6 +8,8 @@ import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.source.StaticSource;
 import dev.lodestar.discovery.spi.ServiceSource;
+import dev.lodestar.discovery.testing.MesosDnsFixtures.Rr;
+import dev.lodestar.discovery.testing.MesosDnsServer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.WebApplicationType;
@@ -78,5 +80,21 @@ class LodestarAutoConfigurationTest {
     }
     assertTrue(t.getMessage().contains("unknown strategy 'fastest'"), t.getMessage());
     assertTrue(t.getMessage().contains("peak-ewma"), t.getMessage());
+  }
+
+  @Test
+  void aDnsPortNameAsksTheNamedPortRecords() throws Exception {
+    // Mesos-DNS publishes named ports only under the task form (_http._web._tcp.marathon.mesos.);
+    // the agent form (.slave.) has none.
+    try (MesosDnsServer dns = MesosDnsServer.start(List.of(
+            new Rr("_http._web-shop._tcp.marathon.mesos.", "SRV", 60,
+                "0 1 31001 web-shop-a1b2c-s1.marathon.mesos."),
+            new Rr("web-shop-a1b2c-s1.marathon.mesos.", "A", 60, "127.0.0.1")));
+        ConfigurableApplicationContext ctx = run(Empty.class,
+            "lodestar.dns.servers=" + dns.hostPort(), "lodestar.dns.port-name=http")) {
+      Instance picked = ctx.getBean(ServiceResolver.class).pick("/shop/web");
+      assertEquals(31001, picked.port());
+      assertEquals(31001, picked.namedPorts().get("http"));
+    }
   }
 }
