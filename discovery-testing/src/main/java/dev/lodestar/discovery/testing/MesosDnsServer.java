@@ -258,6 +258,7 @@ public final class MesosDnsServer implements AutoCloseable {
     closed = true;
     udp.close();
     closeQuietly(tcp);
+    closeConnections(); // a connection a client kept open would otherwise still be answered
     threads.shutdownNow();
   }
 

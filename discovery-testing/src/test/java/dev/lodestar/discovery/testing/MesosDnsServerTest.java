@@ -72,4 +72,35 @@ class MesosDnsServerTest {
       assertEquals(Rcode.REFUSED, outside.getRcode());
     }
   }
+
+  @Test
+  void close_ends_open_tcp_connections() throws Exception {
+    MesosDnsServer server = MesosDnsServer.start(MesosDnsFixtures.axfrRecords(
+        MesosDnsFixtures.fixture("mesos-dns-axfr.json")));
+    String[] hostPort = server.hostPort().split(":");
+    byte[] query = Message.newQuery(Record.newRecord(
+        Name.fromString("_nope._tcp.marathon.mesos."), Type.SRV, DClass.IN)).toWire();
+    byte[] framed = new byte[query.length + 2];
+    framed[0] = (byte) (query.length >>> 8);
+    framed[1] = (byte) query.length;
+    System.arraycopy(query, 0, framed, 2, query.length);
+    try (java.net.Socket socket = new java.net.Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+      socket.setSoTimeout(10_000);
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      socket.getOutputStream().write(framed);
+      in.readFully(new byte[in.readUnsignedShort()]); // answered while open
+      server.close();
+      // A closed server must not answer on a connection a client kept open (dnsjava pools them).
+      int first;
+      try {
+        socket.getOutputStream().write(framed);
+        first = in.read();
+      } catch (java.net.SocketException e) {
+        first = -1; // reset: closed too
+      }
+      assertEquals(-1, first, "the closed server answered on an open connection");
+    } finally {
+      server.close();
+    }
+  }
 }
