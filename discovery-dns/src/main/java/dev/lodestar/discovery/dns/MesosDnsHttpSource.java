@@ -159,6 +159,9 @@ public final class MesosDnsHttpSource implements ServiceSource {
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
           String field = parser.currentName();
           JsonToken value = parser.nextToken();
+          if (value == JsonToken.VALUE_NULL) {
+            continue; // a null field reads as a missing one, as an empty string would
+          }
           if (value.isScalarValue()) {
             row.put(field, parser.getValueAsString());
           } else {

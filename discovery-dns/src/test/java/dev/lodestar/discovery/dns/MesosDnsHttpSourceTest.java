@@ -181,4 +181,15 @@ class MesosDnsHttpSourceTest {
     assertThrows(IllegalStateException.class,
         () -> MesosDnsHttpSource.builder().url(url).portName("http").build());
   }
+
+  @Test
+  void a_row_with_null_fields_is_skipped_and_the_others_kept() throws Exception {
+    String nulls = serve((path, out) -> new String[] {"200", "["
+        + "{\"service\":\"_web._tcp.marathon.mesos\",\"host\":null,\"ip\":null,\"port\":null},"
+        + "{\"service\":\"_web._tcp.marathon.mesos\",\"host\":\"web-a.marathon.mesos.\","
+        + "\"ip\":\"10.0.0.7\",\"port\":\"31000\"}]"});
+    ServiceSnapshot snapshot = load(MesosDnsHttpSource.builder().url(nulls).build(),
+        "_web._tcp.marathon.mesos");
+    assertEquals(List.of("web-a.marathon.mesos:31000 10.0.0.7:31000"), describe(snapshot));
+  }
 }
