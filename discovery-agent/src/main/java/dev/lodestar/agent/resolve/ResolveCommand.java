@@ -132,7 +132,8 @@ public final class ResolveCommand implements Callable<Integer> {
     MesosDnsSource.Builder b = MesosDnsSource.builder().nameServer(dns).domain(domain)
         .timeout(timeout);
     if (portName != null) {
-      b.portName(portName);
+      // Mesos-DNS publishes named ports only under the task form (_name._task._tcp.fw.domain.).
+      b.addressing(MesosDnsSource.Addressing.TASK).portName(portName);
     }
     return b.build();
   }

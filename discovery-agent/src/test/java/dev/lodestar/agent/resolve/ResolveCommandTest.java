@@ -93,6 +93,18 @@ class ResolveCommandTest {
   }
 
   @Test
+  void asksMesosDnsForANamedPortWithDnsAndPortName() throws Exception {
+    List<MesosDnsFixtures.Rr> axfr =
+        MesosDnsFixtures.axfrRecords(MesosDnsFixtures.fixture("mesos-dns-axfr.json"));
+    try (MesosDnsServer dns = MesosDnsServer.start(axfr)) {
+      // _http._liquor-store._tcp.marathon.mesos.: Mesos-DNS has named ports only in the task form.
+      assertEquals(0, run("resolve", "--dns", dns.hostPort(), "--port-name", "http",
+          "/store/liquor"), err.toString());
+      assertTrue(out.toString().contains("ports {http="), out.toString());
+    }
+  }
+
+  @Test
   void badArgumentsExitTwo() {
     assertEquals(2, run("resolve", "/web"));
     assertEquals(2, run("resolve", "--marathon", marathon.url(), "--dns", "127.0.0.1:53", "/web"));
