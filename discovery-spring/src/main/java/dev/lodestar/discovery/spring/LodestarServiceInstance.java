@@ -96,9 +96,13 @@ public final class LodestarServiceInstance implements ServiceInstance {
     return secure;
   }
 
+  /**
+   * {@code http://host:port} ({@code https} when secure). An IPv6 host is bracketed, which
+   * Spring's {@link ServiceInstance#createUri} does not do (its URI would have no host).
+   */
   @Override
   public URI getUri() {
-    return ServiceInstance.createUri(this);
+    return URI.create((secure ? "https" : "http") + "://" + instance.address());
   }
 
   @Override
