@@ -59,7 +59,10 @@ public final class LodestarNameResolver extends NameResolver {
   /** The Lodestar instance id of an address group. */
   public static final Attributes.Key<String> INSTANCE_ID =
       Attributes.Key.create("dev.lodestar.instanceId");
-  /** The instance's weight (1-100, from the source). */
+  /**
+   * The instance's weight, {@link Instance#weight()}: at least 1; the SRV weight (up to 65535)
+   * with the Mesos-DNS source, 1 with Marathon.
+   */
   public static final Attributes.Key<Integer> WEIGHT = Attributes.Key.create("dev.lodestar.weight");
   /** The Lodestar {@link Instance} itself, with its labels, zone and health. */
   public static final Attributes.Key<Instance> INSTANCE =
