@@ -42,9 +42,12 @@ import java.util.regex.Pattern;
  * cache applies), so a {@link #refresh()} also re-resolves the names.
  *
  * <p>A discovery failure (unknown app, source unreachable with nothing cached, no routable or
- * resolvable instance) reaches the channel as {@link Status#UNAVAILABLE} with Lodestar's message,
- * so RPCs fail with it (or wait, with {@code withWaitForReady()}); {@link #refresh()} (which the
- * load-balancing policy calls on connection failures) asks the resolver again.
+ * resolvable instance) reaches the channel as {@link Status#UNAVAILABLE} with Lodestar's message.
+ * {@code pick_first} and the {@code lodestar} policy then fail RPCs with it (or hold them, with
+ * {@code withWaitForReady()}); gRPC's {@code round_robin} heeds it only while none of its
+ * connections is ready, and otherwise keeps sending RPCs to the addresses it was last given.
+ * {@link #refresh()} (which the load-balancing policy calls on connection failures) asks the
+ * resolver again.
  *
  * <p>Thread safety: gRPC calls it from the channel's synchronization context. The watcher's
  * callbacks, which come from the resolver's threads, only hand each snapshot to gRPC's offload
