@@ -17,8 +17,9 @@ import org.springframework.cloud.client.discovery.DiscoveryClient;
  *
  * <p>{@link #getInstances(String)} loads the service if needed and lists its <em>routable</em>
  * instances (healthy and not ejected; every instance in panic mode), so that callers that pick for
- * themselves get Lodestar's health view. An unknown service gives an empty list, as Spring's
- * contract expects; other discovery failures are thrown as Lodestar's {@link
+ * themselves get Lodestar's health view. An unknown service, and a Spring id that names no
+ * Lodestar service (one that is not a host name, such as {@code my_service}), give an empty list,
+ * as Spring's contract expects; other discovery failures are thrown as Lodestar's {@link
  * dev.lodestar.discovery.DiscoveryException}.
  *
  * <p>{@link #getServices()} lists the Spring ids configured in {@code lodestar.services} plus the
@@ -46,10 +47,13 @@ public final class LodestarDiscoveryClient implements DiscoveryClient {
 
   @Override
   public List<ServiceInstance> getInstances(String serviceId) {
-    String id = ids.toLodestarId(serviceId);
+    String id;
     try {
+      id = ids.toLodestarId(serviceId);
       resolver.instances(id); // loads the service if it is not cached yet
-    } catch (UnknownServiceException e) {
+    } catch (UnknownServiceException | IllegalArgumentException e) {
+      // Unknown, or an id that names no Lodestar service (not a host name, an invalid id): for
+      // Spring both are a service this client does not know, so a composite asks the others.
       return List.of();
     }
     List<ServiceInstance> out = new ArrayList<>();

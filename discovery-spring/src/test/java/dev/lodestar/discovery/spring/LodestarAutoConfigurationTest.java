@@ -97,4 +97,20 @@ class LodestarAutoConfigurationTest {
       assertEquals(31001, picked.namedPorts().get("http"));
     }
   }
+
+  @Test
+  void anIdLodestarCannotMapLeavesTheLookupToTheOtherDiscoveryClients() {
+    // A Spring id that is no host name (an underscore) names no Lodestar service: Lodestar's client
+    // answers it as unknown (an empty list), so Spring's composite asks the next client.
+    try (ConfigurableApplicationContext ctx = run(WithSource.class,
+        "spring.cloud.discovery.client.simple.instances.my_service[0].uri=http://127.0.0.1:8081")) {
+      assertEquals(List.of(),
+          ctx.getBean(LodestarDiscoveryClient.class).getInstances("my_service"));
+      List<org.springframework.cloud.client.ServiceInstance> found =
+          ctx.getBean(org.springframework.cloud.client.discovery.DiscoveryClient.class)
+              .getInstances("my_service");
+      assertEquals(1, found.size());
+      assertEquals(8081, found.get(0).getPort());
+    }
+  }
 }
