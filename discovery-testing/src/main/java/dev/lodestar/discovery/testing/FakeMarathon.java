@@ -92,7 +92,9 @@ public final class FakeMarathon implements AutoCloseable {
    * @throws IOException if no loopback port can be bound
    */
   public FakeMarathon() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    // 127.0.0.1 itself, which url() names: getLoopbackAddress() is ::1 in a JVM preferring IPv6.
+    server = HttpServer.create(
+        new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 64);
     executor = Executors.newCachedThreadPool(DaemonThreads.named("fake-marathon"));
     server.setExecutor(executor);
     server.createContext("/", this::handle);

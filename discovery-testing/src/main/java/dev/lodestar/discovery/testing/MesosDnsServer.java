@@ -91,7 +91,9 @@ public final class MesosDnsServer implements AutoCloseable {
   /** Starts a server for domain {@code mesos.} on 127.0.0.1 and a free port in 20000..31999. */
   public static MesosDnsServer start(Collection<MesosDnsFixtures.Rr> records) throws IOException {
     Name domain = Name.fromConstantString("mesos.");
-    InetAddress loopback = InetAddress.getLoopbackAddress();
+    // 127.0.0.1 itself: getLoopbackAddress() is ::1 in a JVM preferring IPv6, and hostPort() would
+    // then be an unbracketed IPv6 literal that no name-server option can parse.
+    InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
     // The port is taken below Linux's ephemeral range (32768+): after stop(), an outgoing
     // connection could otherwise be given the same port and restart() could not bind it again.
     java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
