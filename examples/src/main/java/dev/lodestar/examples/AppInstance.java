@@ -24,7 +24,9 @@ final class AppInstance {
   private AppInstance(String name, int delayMillis) throws IOException {
     this.name = name;
     this.delayMillis = delayMillis;
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    // 127.0.0.1 itself, the host it reports: getLoopbackAddress() is ::1 in a JVM preferring IPv6.
+    this.server = HttpServer.create(
+        new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
     this.threads = Executors.newFixedThreadPool(8, r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
