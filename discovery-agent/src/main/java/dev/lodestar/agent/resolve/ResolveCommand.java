@@ -58,7 +58,9 @@ public final class ResolveCommand implements Callable<Integer> {
   String domain;
 
   @Option(names = "--port-name", paramLabel = "NAME",
-      description = "Use the port slot with this name (default: the first slot).")
+      description = "Use the port slot with this name (default: the first slot; with --dns,"
+          + " every port the agent form lists). With --dns it asks _NAME._app._tcp.marathon.mesos"
+          + " (task addresses), where Mesos-DNS lists named ports.")
   String portName;
 
   @Option(names = "--timeout", defaultValue = "10", paramLabel = "SECONDS",
