@@ -120,7 +120,7 @@ final class AppState {
 
   private boolean known(String taskId) {
     for (MarathonTask t : app.tasks()) {
-      if (t.id().equals(taskId)) {
+      if (taskId.equals(t.id())) {
         return true;
       }
     }
@@ -145,9 +145,13 @@ final class AppState {
 
   /**
    * Whether an event's task or instance id designates task {@code taskId}. The {@code taskId} of
-   * some 1.4+ events holds an instance id, so both are compared with both.
+   * some 1.4+ events holds an instance id, so both are compared with both. A task without an id
+   * (which the mapper skips) matches nothing.
    */
   static boolean matches(String taskId, MarathonEvent ev) {
+    if (taskId == null) {
+      return false;
+    }
     if (taskId.equals(ev.taskId()) || taskId.equals(ev.instanceId())) {
       return true;
     }

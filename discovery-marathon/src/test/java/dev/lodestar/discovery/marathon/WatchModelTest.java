@@ -209,4 +209,25 @@ class WatchModelTest {
     model.forget("/nginx-green");
     assertEquals(Set.of(), model.trackedApps());
   }
+
+  /** A task Marathon listed without an id (the mapper skips it) must not break events. */
+  @Test
+  void aTaskWithoutIdDoesNotStopEventsForTheOtherTasks() throws IOException {
+    MarathonApp web = MarathonParser.parse(("{\"app\":{\"id\":\"/web\",\"instances\":2,"
+        + "\"portDefinitions\":[{\"port\":10000}],\"tasks\":[{\"host\":\"10.0.0.9\","
+        + "\"ports\":[31009],\"state\":\"TASK_RUNNING\"},{\"id\":\"web.t1\",\"host\":"
+        + "\"10.0.0.1\",\"ports\":[31001],\"state\":\"TASK_RUNNING\"},{\"id\":\"web.t2\","
+        + "\"host\":\"10.0.0.2\",\"ports\":[31002],\"state\":\"TASK_RUNNING\"}]}}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).apps().get(0);
+    model.applyRead(List.of(web), 0);
+    assertEquals("HEALTHY", health(model.watchApp("/web", ServiceKey.of("/web")), "web.t1"));
+    // Its kill event is applied from the payload (before the fix: a NullPointerException on the
+    // id-less task, which the source's serial executor swallowed, so the kill was lost).
+    model.onEvent(event("{\"eventType\":\"status_update_event\",\"taskId\":\"web.t1\","
+        + "\"taskStatus\":\"TASK_KILLED\",\"appId\":\"/web\",\"host\":\"10.0.0.1\","
+        + "\"ports\":[31001]}"), 1);
+    assertEquals(List.of(), listener.errors);
+    assertEquals("absent", health(listener.snapshots.stream().reduce((a, b) -> b).orElseThrow(),
+        "web.t1"));
+  }
 }
