@@ -46,6 +46,11 @@ final class InstanceMapper {
     this.fallbackPort = fallbackPort;
   }
 
+  /** Whether one alive result makes a task healthy ({@code CheckRule.ANY_ALIVE}). */
+  boolean anyAliveRule() {
+    return policy.checkRule() == MarathonHealthPolicy.CheckRule.ANY_ALIVE;
+  }
+
   /** The app has no port slot with the configured name. */
   static final class NoSuchPortException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -42,8 +42,9 @@ import java.util.TreeSet;
  * </ol>
  *
  * <p>An event that reports a task killed, failed or unhealthy applies at once, before the next
- * REST read confirms it. The "seen healthy" memory lives in the source, per app, and forgets a task
- * when it leaves Marathon's task list.
+ * REST read confirms it; under {@code ANY_ALIVE}, one failing check of an app with several is
+ * not a verdict, so it asks for a read instead. The "seen healthy" memory lives in the source,
+ * per app, and forgets a task when it leaves Marathon's task list.
  *
  * <p>{@link #ofDefaults()} is the policy above with every switch on except {@code
  * routeNewTasksWithoutResults}. {@link #marathonLb()} reproduces marathon-lb's lenient rule with

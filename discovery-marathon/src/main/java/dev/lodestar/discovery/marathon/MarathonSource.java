@@ -67,8 +67,9 @@ import javax.net.ssl.SSLContext;
  * the event types it uses, and {@link #keepsSnapshotsFresh() tells the resolver} not to poll. Task
  * states, new running tasks (host and ports), health and kills are applied from the event payload
  * at once; an event whose payload is not enough (a deployment, a new app definition, one check of
- * several passing) schedules one confirming read of that app, coalesced and delayed by a random
- * 1-10 s. Each watched app is re-read at {@link Builder#resyncInterval(Duration)} (default 20 min,
+ * several passing, or failing under {@link MarathonHealthPolicy.CheckRule#ANY_ALIVE}) schedules
+ * one confirming read of that app, coalesced and delayed by a random 1-10 s. Each watched app is
+ * re-read at {@link Builder#resyncInterval(Duration)} (default 20 min,
  * jittered ±50%) as a safety net for missed or reordered events. With the stream down or disabled,
  * each app is polled at {@link Builder#pollInterval(Duration)} (jittered) instead. A stream that
  * drops is reconnected after a random delay within {@link Builder#reconnectSpread(Duration)},

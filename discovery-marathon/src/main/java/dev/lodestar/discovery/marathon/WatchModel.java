@@ -367,14 +367,17 @@ final class WatchModel {
         if (ev.healthy() == null) {
           return EventEffect.NONE;
         }
-        if (Boolean.FALSE.equals(ev.healthy()) || ev.type().equals("instance_health_changed_event")
-            || singleCheck(ev)) {
+        // With one check, a result decides. With several, a failing one decides under ALL_ALIVE
+        // and says nothing under ANY_ALIVE (another may pass); an instance-wide pass decides.
+        boolean decides = singleCheck(ev) || (Boolean.FALSE.equals(ev.healthy())
+            ? !mapper.anyAliveRule() : ev.type().equals("instance_health_changed_event"));
+        if (decides) {
           // Events are not ordered: a result for a task not known yet (its status update comes
           // later, or was missed) asks for a read, else the task would wait for the resync.
           return apply(ev, null, ev.healthy(), null, seq) || knowsTask(ev) ? EventEffect.NONE
               : confirmTracked(ev);
         }
-        // One check of several passed: only a read knows whether all pass now.
+        // One check of several passed (or failed, under ANY_ALIVE): only a read knows.
         return confirmTracked(ev);
       case "unhealthy_task_kill_event":
       case "unhealthy_instance_kill_event":

@@ -210,6 +210,36 @@ class WatchModelTest {
     assertEquals(Set.of(), model.trackedApps());
   }
 
+  /**
+   * marathon-lb's policy (any alive result makes a task healthy): one check of two failing says
+   * nothing definite, as the other may still pass. The event must not take the task out until
+   * the next safety resync; only a read knows.
+   */
+  @Test
+  void underAnyAliveOneFailingCheckOfSeveralAsksForAReadInsteadOfDroppingTheTask()
+      throws IOException {
+    RecordingListener lbListener = new RecordingListener();
+    WatchModel lb = new WatchModel("marathon[test]",
+        new InstanceMapper(MarathonHealthPolicy.marathonLb(), 0, null, 0), lbListener);
+    MarathonApp web = MarathonParser.parse(("{\"app\":{\"id\":\"/web\",\"instances\":1,"
+        + "\"portDefinitions\":[{\"port\":10000}],\"healthChecks\":[{\"protocol\":\"HTTP\"},"
+        + "{\"protocol\":\"TCP\"}],\"tasks\":[{\"id\":\"web.t1\",\"host\":\"10.0.0.1\","
+        + "\"ports\":[31001],\"state\":\"TASK_RUNNING\",\"healthCheckResults\":["
+        + "{\"alive\":true},{\"alive\":true}]}]}}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).apps().get(0);
+    lb.applyRead(List.of(web), 0);
+    assertEquals("HEALTHY", health(lb.watchApp("/web", ServiceKey.of("/web")), "web.t1"));
+    for (String type : List.of("health_status_changed_event", "instance_health_changed_event")) {
+      WatchModel.EventEffect effect = lb.onEvent(event("{\"eventType\":\"" + type + "\","
+          + "\"appId\":\"/web\",\"taskId\":\"web.t1\",\"alive\":false,\"healthy\":false}"),
+          1);
+      assertEquals(Set.of("/web"), effect.confirm(), type + ": no read asked for");
+      assertTrue(lbListener.snapshots.stream()
+          .allMatch(s -> health(s, "web.t1").equals("HEALTHY")),
+          type + ": the task was taken out on one failing check of two");
+    }
+  }
+
   /** A task Marathon listed without an id (the mapper skips it) must not break events. */
   @Test
   void aTaskWithoutIdDoesNotStopEventsForTheOtherTasks() throws IOException {
