@@ -280,7 +280,13 @@ final class MarathonSync implements EventFeed.Handler {
         if (parsed.notFound) {
           throw new UnknownServiceException(serviceId, "Marathon has no app " + appId);
         }
-        if (parsed.document.apps().isEmpty()) {
+        boolean listed = false;
+        for (MarathonApp a : parsed.document.apps()) {
+          listed |= a.id().equals(appId);
+        }
+        if (!listed) {
+          // Empty, or another app's answer (a proxy or cache serving the wrong path): no news
+          // about this app. Only an app listed but outside the label filter is not served.
           throw new DiscoveryUnavailableException(serviceId, "Marathon answered 200 without"
               + " app " + appId + "; keeping the last state", null);
         }

@@ -109,6 +109,20 @@ class MarathonEmptyAnswersTest {
     assertEquals(1, warningsAbout("/web"), warnings.toString());
   }
 
+  /**
+   * A 200 that carries another app (a proxy or cache answering for the wrong path) is a 200
+   * without the app: the last state is kept past the grace, not dropped as an unknown service.
+   */
+  @Test
+  void aTwoHundredForAnotherAppKeepsTheLastState() throws Exception {
+    resolver.pick(APP);
+    marathon.answer(APP_PATH, 200, "{\"app\":{\"id\":\"/api\",\"instances\":1,"
+        + "\"portDefinitions\":[{\"port\":10001}],\"tasks\":[{\"id\":\"api.1\",\"host\":"
+        + "\"127.0.0.1\",\"ports\":[32001],\"state\":\"TASK_RUNNING\"}]}}");
+    servedPastTheGrace(APP, "/v2/apps/web");
+    assertEquals(1, warningsAbout("/web"), warnings.toString());
+  }
+
   @Test
   void aNotFoundIsServedThroughTheGraceThenTheServiceIsUnknown() throws Exception {
     resolver.pick(APP);

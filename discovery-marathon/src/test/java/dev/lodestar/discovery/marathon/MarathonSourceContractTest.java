@@ -355,8 +355,9 @@ class MarathonSourceContractTest {
     wm.stubFor(get(urlPathEqualTo("/leader/v2/apps/pywebserver")).willReturn(aResponse()
         .withBody(Fixtures.bytes("marathon-lb/tests-marathon15_apps.json"))));
     Throwable t = failure(source(b -> b.basicAuth("u", "p")).load("/moved"));
-    // The answer is about /pywebserver, not /moved: the source does not take another app's data.
-    assertInstanceOf(UnknownServiceException.class, t);
+    // The answer is about /pywebserver, not /moved: the source does not take another app's data,
+    // nor take the answer for news that /moved is gone.
+    assertInstanceOf(DiscoveryUnavailableException.class, t);
     assertEquals("Basic dTpw", wm.findAll(getRequestedFor(
         urlPathEqualTo("/leader/v2/apps/pywebserver"))).get(0).getHeader("Authorization"));
     wm.stubFor(get(urlPathEqualTo("/v2/apps/pywebserver")).willReturn(aResponse().withStatus(302)

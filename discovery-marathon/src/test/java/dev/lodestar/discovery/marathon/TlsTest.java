@@ -10,7 +10,6 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.lodestar.discovery.DiscoveryUnavailableException;
-import dev.lodestar.discovery.UnknownServiceException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -143,8 +142,8 @@ class TlsTest {
       Throwable error = failure(source.load("/pywebserver"));
       assertInstanceOf(MarathonAuthenticationException.class, error);
       assertEquals(List.of("null"), plainAuth, "credentials sent over plain http");
-      // Still https after the redirect: the credentials follow.
-      assertInstanceOf(UnknownServiceException.class, failure(source.load("/secure")));
+      // Still https after the redirect: the credentials follow (the answer is another app's).
+      assertInstanceOf(DiscoveryUnavailableException.class, failure(source.load("/secure")));
       assertEquals(List.of("Basic dTpw"), tlsAuth);
     } finally {
       server.stop(0);
