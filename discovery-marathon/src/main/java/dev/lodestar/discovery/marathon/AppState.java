@@ -90,17 +90,26 @@ final class AppState {
    * Applies what an event says about the tasks it designates. {@code state} and {@code alive} may
    * be null (unchanged). A task the app does not list yet is added when the event carries it whole
    * ({@code added}, a running task with its host and ports). A terminal state is final: a later
-   * non-terminal state for the same task (a reordered event) is ignored.
+   * non-terminal state for the same task (a reordered event) is ignored, also for a task not
+   * known yet (its terminal state is remembered, unseen, until a newer read).
    *
    * @return whether some task changed
    */
   boolean applyEvent(MarathonEvent ev, String state, Boolean alive, MarathonTask added,
       long seq) {
     boolean changed = false;
+    boolean matched = false;
     for (MarathonTask t : effective().tasks()) {
       if (matches(t.id(), ev)) {
+        matched = true;
         changed |= override(t.id(), state, alive, null, seq);
       }
+    }
+    if (!matched && ev.taskId() != null && state != null && TERMINAL.contains(state)
+        && !known(ev.taskId())) {
+      // A new task's end before its start (events are not ordered): keep the end, so that the
+      // late start does not add it. Without "added", effective() never lists it.
+      overrides.put(ev.taskId(), new TaskOverride(state, null, null, seq));
     }
     if (!changed && added != null && !known(added.id())) {
       changed = override(added.id(), state, alive, added, seq);

@@ -260,4 +260,26 @@ class WatchModelTest {
     assertEquals("absent", health(listener.snapshots.stream().reduce((a, b) -> b).orElseThrow(),
         "web.t1"));
   }
+
+  /**
+   * Events are not ordered: a task started after the last read can have its TASK_FAILED arrive
+   * before its TASK_RUNNING. The terminal state is final for it too, so the late RUNNING does not
+   * add a dead task that would be served until the next resync.
+   */
+  @Test
+  void aReorderedRunningAfterTheFailureOfANewTaskDoesNotAddIt() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
+    model.watchApp("/nginx-blue", ServiceKey.of("/nginx-blue"));
+    model.onEvent(event("{\"eventType\":\"status_update_event\",\"taskId\":\"nginx-blue.new\","
+        + "\"taskStatus\":\"TASK_FAILED\",\"appId\":\"/nginx-blue\",\"host\":\"10.0.1.148\","
+        + "\"ports\":[31001]}"), 1);
+    model.onEvent(event("{\"eventType\":\"status_update_event\",\"taskId\":\"nginx-blue.new\","
+        + "\"taskStatus\":\"TASK_RUNNING\",\"appId\":\"/nginx-blue\",\"host\":\"10.0.1.148\","
+        + "\"ports\":[31001]}"), 2);
+    assertTrue(model.effective("/nginx-blue").tasks().stream()
+        .noneMatch(t -> t.id().equals("nginx-blue.new")), "the failed task was added as running");
+    assertTrue(listener.snapshots.stream().allMatch(s -> health(s, "nginx-blue.new")
+        .equals("absent")), "the failed task was served");
+  }
 }
