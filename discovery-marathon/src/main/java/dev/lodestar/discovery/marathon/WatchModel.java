@@ -358,8 +358,10 @@ final class WatchModel {
       case "instance_changed_event": {
         String state = MarathonSource.stateOfCondition(ev.condition());
         // A new running instance comes without ports: its status_update_event or a read adds it.
+        // Marathon sends that status update first, so a Running for a task the model has (read
+        // or added) is no news and costs no read.
         boolean changed = state != null && apply(ev, state, null, null, seq);
-        return changed || !MarathonTask.RUNNING.equals(state) ? EventEffect.NONE
+        return changed || !MarathonTask.RUNNING.equals(state) || knowsTask(ev) ? EventEffect.NONE
             : confirmTracked(ev);
       }
       case "health_status_changed_event":

@@ -282,4 +282,30 @@ class WatchModelTest {
     assertTrue(listener.snapshots.stream().allMatch(s -> health(s, "nginx-blue.new")
         .equals("absent")), "the failed task was served");
   }
+
+  /**
+   * Marathon 1.5+ sends a task's status_update_event before its instance_changed_event
+   * (InstanceChangedEventsGenerator: taskEvent +: instanceEvent). The status update adds the new
+   * task from its payload; the instance event that follows says nothing new about a task the
+   * model knows, so it must not cost a read (the README: events cost no read when their payload
+   * is enough). Each client watching the app would otherwise re-read it for every task start.
+   */
+  @Test
+  void anInstanceRunningEventForATaskTheStatusUpdateAddedAsksForNoRead() throws IOException {
+    Map<String, MarathonApp> zdd = apps(ZDD);
+    model.applyRead(List.of(zdd.get("/nginx-blue")), 0);
+    model.watchApp("/nginx-blue", ServiceKey.of("/nginx-blue"));
+    assertEquals(Set.of(), model.onEvent(event("{\"eventType\":\"status_update_event\","
+        + "\"taskId\":\"nginx-blue.instance-5f1c._app.1\",\"taskStatus\":\"TASK_RUNNING\","
+        + "\"appId\":\"/nginx-blue\",\"host\":\"10.0.1.148\",\"ports\":[31001]}"), 1)
+        .confirm());
+    assertEquals(Set.of(), model.onEvent(event("{\"eventType\":\"instance_changed_event\","
+        + "\"instanceId\":\"nginx-blue.instance-5f1c\",\"condition\":\"Running\",\"runSpecId\":"
+        + "\"/nginx-blue\",\"host\":\"10.0.1.148\"}"), 2).confirm(),
+        "a read asked for a task the model already has");
+    // An instance the model does not know still asks for one.
+    assertEquals(Set.of("/nginx-blue"), model.onEvent(event("{\"eventType\":"
+        + "\"instance_changed_event\",\"instanceId\":\"nginx-blue.instance-77aa\",\"condition\":"
+        + "\"Running\",\"runSpecId\":\"/nginx-blue\",\"host\":\"10.0.1.149\"}"), 3).confirm());
+  }
 }
