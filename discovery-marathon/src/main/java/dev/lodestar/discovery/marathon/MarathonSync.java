@@ -186,8 +186,13 @@ final class MarathonSync implements EventFeed.Handler {
             throw new UnknownServiceException(serviceId, "no Marathon app has service port "
                 + key.port() + labelFilterText());
           }
-          return readAll(covered.keySet(), serviceId)
-              .thenApply(v -> model.watchPort(serviceId, key, covered));
+          return readAll(covered.keySet(), serviceId).thenApply(v -> {
+            ServiceSnapshot s = model.watchPort(serviceId, key, covered);
+            // The index is re-listed at the resync interval, stream or not (a relist pending
+            // sooner, after a deployment or a reconnect, stays).
+            scheduleRelist(jitter(config.resyncInterval.toMillis()));
+            return s;
+          });
         });
       } else {
         f = read(key.appId(), serviceId, true)

@@ -444,6 +444,23 @@ class EventStreamTest {
   }
 
   /**
+   * A port lookup re-reads the lean app list at the resync interval (MarathonSource's Javadoc),
+   * also without a stream: an app that gets the service port later (the new colour of a
+   * blue/green deployment) joins the watch. Before the fix, nothing ever re-listed.
+   */
+  @Test
+  void aPortWatchPicksUpANewAppWithThePortWithoutAStream() throws Exception {
+    marathon.setTasks("/web-blue", List.of(running("web-blue.t1", 31001)));
+    startSimpleSource(b -> b.pollInterval(Duration.ofMillis(100)).eventStream(false)
+        .resyncInterval(Duration.ofMillis(200)));
+    assertEquals(1, await(source.load("port:10000")).instances().size());
+    marathon.setTasks("/web-green", List.of(running("web-green.t1", 31002)));
+    ServiceSnapshot both = listener.awaitSnapshot(s -> s.serviceId().equals("port:10000")
+        && s.instances().size() == 2);
+    assertEquals(2, both.instances().size());
+  }
+
+  /**
    * A listener that throws when told the stream is down (breaking its contract) does not stop
    * the source from switching to polling: the change below arrives only by a poll.
    */
