@@ -186,13 +186,14 @@ final class MarathonSync implements EventFeed.Handler {
             throw new UnknownServiceException(serviceId, "no Marathon app has service port "
                 + key.port() + labelFilterText());
           }
+          model.hold(covered.keySet()); // read one by one: a prune meanwhile must keep them
           return readAll(covered.keySet(), serviceId).thenApply(v -> {
             ServiceSnapshot s = model.watchPort(serviceId, key, covered);
             // The index is re-listed at the resync interval, stream or not (a relist pending
             // sooner, after a deployment or a reconnect, stays).
             scheduleRelist(jitter(config.resyncInterval.toMillis()));
             return s;
-          });
+          }).whenComplete((s, e) -> model.release(covered.keySet()));
         });
       } else {
         f = read(key.appId(), serviceId, true)

@@ -35,6 +35,8 @@ final class WatchModel {
   private final SnapshotListener sink;
   private final Map<String, AppState> apps = new HashMap<>();
   private final Map<String, Watch> watches = new LinkedHashMap<>();
+  /** Apps a port lookup in flight reads, with how many lookups: kept until its watch starts. */
+  private final Map<String, Integer> held = new HashMap<>();
 
   /** A service id some caller loaded, and the apps behind it. */
   private static final class Watch {
@@ -300,6 +302,23 @@ final class WatchModel {
     return missing;
   }
 
+  /**
+   * Keeps {@code appIds} in the model while a lookup reads them one by one, before its watch
+   * covers them: a prune meanwhile (a failed or forgotten load) would drop the first ones read.
+   */
+  void hold(Collection<String> appIds) {
+    for (String id : appIds) {
+      held.merge(id, 1, Integer::sum);
+    }
+  }
+
+  /** Undoes one {@link #hold}; apps nothing covers any more go at the next prune. */
+  void release(Collection<String> appIds) {
+    for (String id : appIds) {
+      held.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
   /** Stops a watch; apps no other watch covers are dropped. */
   void forget(String serviceId) {
     watches.remove(serviceId);
@@ -307,7 +326,8 @@ final class WatchModel {
   }
 
   private void prune() {
-    apps.keySet().removeIf(id -> !coveredByWatch(id) && !partnerOfCovered(id));
+    apps.keySet().removeIf(id -> !coveredByWatch(id) && !partnerOfCovered(id)
+        && !held.containsKey(id));
   }
 
   private boolean coveredByWatch(String appId) {

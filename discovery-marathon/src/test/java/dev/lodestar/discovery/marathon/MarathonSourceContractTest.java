@@ -438,6 +438,64 @@ class MarathonSourceContractTest {
         "read on its own from now on");
   }
 
+  /**
+   * A load that fails (an unknown app) while a port lookup is between its reads must not drop
+   * the apps that lookup already read: the port watch would start without them (or fail as if
+   * no app had the port) and, with nothing re-reading them, miss their tasks.
+   */
+  @Test
+  void aFailedLoadDoesNotDropTheAppsAPortLookupInFlightHasRead() throws Exception {
+    String a = app("/a", null, "a.t1", 31001);
+    String b = app("/b", null, "b.t1", 31002);
+    CountDownLatch bAsked = new CountDownLatch(1);
+    CountDownLatch releaseB = new CountDownLatch(1);
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.createContext("/", ex -> {
+      String path = ex.getRequestURI().getPath();
+      String body;
+      int status = 200;
+      if (path.equals("/v2/apps")) {
+        body = "{\"apps\":[" + a + "," + b + "]}";
+      } else if (path.equals("/v2/apps/a")) {
+        body = "{\"app\":" + a + "}";
+      } else if (path.equals("/v2/apps/b")) {
+        bAsked.countDown();
+        try {
+          releaseB.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        body = "{\"app\":" + b + "}";
+      } else {
+        status = 404;
+        body = "{\"message\":\"App '/missing' does not exist\"}";
+      }
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(status, bytes.length);
+      ex.getResponseBody().write(bytes);
+      ex.close();
+    });
+    server.start();
+    try {
+      source = MarathonSource.builder().url("http://127.0.0.1:" + server.getAddress().getPort())
+          .eventStream(false).pollInterval(Duration.ZERO).build();
+      CompletableFuture<ServiceSnapshot> port = source.load("port:10000");
+      assertTrue(bAsked.await(30, TimeUnit.SECONDS));
+      // /a has been answered (it was asked with /b); an unrelated load fails meanwhile.
+      assertInstanceOf(UnknownServiceException.class, failure(source.load("/missing")));
+      releaseB.countDown();
+      assertEquals(List.of("127.0.0.1:31001 HEALTHY", "127.0.0.1:31002 HEALTHY"),
+          endpoints(await(port)));
+    } finally {
+      releaseB.countDown();
+      server.stop(0);
+      ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+  }
+
   /** close() fails every load not completed yet, also those still queued behind other work. */
   @Test
   void closeCompletesEveryPendingLoad() throws Exception {
