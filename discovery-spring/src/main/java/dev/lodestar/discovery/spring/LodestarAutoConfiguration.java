@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerClientRequestTransformer;
@@ -150,12 +151,16 @@ public class LodestarAutoConfiguration {
     }
   }
 
-  /** The actuator health indicator, as the {@code lodestar} component. */
+  /**
+   * The actuator health indicator, as the {@code lodestar} component; off with {@code
+   * management.health.lodestar.enabled=false}, as every Spring Boot indicator.
+   */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
   static class HealthIndicatorConfiguration {
     @Bean(name = "lodestarHealthIndicator")
     @ConditionalOnMissingBean(name = "lodestarHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("lodestar")
     LodestarHealthIndicator lodestarHealthIndicator(ServiceResolver resolver) {
       return new LodestarHealthIndicator(resolver);
     }

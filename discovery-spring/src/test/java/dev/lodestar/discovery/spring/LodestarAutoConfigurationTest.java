@@ -71,6 +71,18 @@ class LodestarAutoConfigurationTest {
   }
 
   @Test
+  void theHealthIndicatorIsOnByDefaultAndOffWithManagementHealthLodestarEnabledFalse() {
+    try (ConfigurableApplicationContext ctx = run(WithSource.class)) {
+      assertEquals(1, ctx.getBeanNamesForType(LodestarHealthIndicator.class).length);
+    }
+    try (ConfigurableApplicationContext ctx =
+        run(WithSource.class, "management.health.lodestar.enabled=false")) {
+      assertEquals(0, ctx.getBeanNamesForType(LodestarHealthIndicator.class).length);
+      assertEquals(1, ctx.getBeanNamesForType(ServiceResolver.class).length);
+    }
+  }
+
+  @Test
   void anUnknownStrategyFailsStartUpWithTheKnownNames() {
     Exception e = assertThrows(Exception.class,
         () -> run(WithSource.class, "lodestar.strategy=fastest").close());
