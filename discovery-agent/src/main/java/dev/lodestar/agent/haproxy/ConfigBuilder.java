@@ -184,7 +184,7 @@ final class ConfigBuilder {
       }
       HealthCheck check = httpCheck(app, l.index());
       Backend backend = new Backend(name, app.id(), l.index(), l.mode(), l.balance(), l.sticky(),
-          check == null ? null : check.path(), check != null && check.protocol().isTls(),
+          check == null ? null : escape(check.path()), check != null && check.protocol().isTls(),
           check == null ? DEFAULT_CHECK_INTERVAL : Math.max(1, check.intervalSeconds()),
           servers(targets, l.sticky()));
       Frontend frontend = l.frontendPort() == 0 ? null : new Frontend(name,
@@ -213,6 +213,23 @@ final class ConfigBuilder {
   /** A path HAProxy's {@code option httpchk} line can carry: no spaces or control characters. */
   private static boolean isHttpPath(String path) {
     return path != null && path.startsWith("/") && path.chars().allMatch(ch -> ch > 32 && ch < 127);
+  }
+
+  /**
+   * {@code s} as one word of an HAProxy config line: a backslash before each character HAProxy
+   * would otherwise read as a quote, a comment or an escape ({@code " ' # \}). An unmatched quote
+   * makes HAProxy refuse the whole config.
+   */
+  static String escape(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 8);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\'' || c == '#' || c == '\\') {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.toString();
   }
 
   private static List<Server> servers(List<ServerLookup.Target> targets, boolean sticky) {

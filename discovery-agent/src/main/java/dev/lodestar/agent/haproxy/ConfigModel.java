@@ -64,7 +64,8 @@ record ConfigModel(String stats, List<Frontend> frontends, VhostFrontend http, V
    * @param mode {@code tcp} or {@code http}
    * @param balance the balance algorithm
    * @param sticky whether the {@code LODESTAR_SERVERID} cookie pins clients
-   * @param httpCheckPath the path of the app's HTTP health check on this port, or {@code null}
+   * @param httpCheckPath the path of the app's HTTP health check on this port (quotes, {@code #}
+   *     and backslashes escaped for the config), or {@code null}
    * @param checkSsl whether that check uses TLS
    * @param checkInterval seconds between HAProxy's checks ({@code inter})
    * @param servers the routable tasks, sorted by name

@@ -114,6 +114,31 @@ class PortLabelsTest {
     }
   }
 
+  /**
+   * Marathon takes any string as a health check's path. A quote, '#' or backslash in it
+   * used to reach the {@code option httpchk} line as it was: HAProxy refuses a whole config with an
+   * unmatched quote, so one app's check blocked every app's update (and it reads '#' as a comment
+   * and a backslash as an escape, changing the path checked). The path is now escaped.
+   */
+  @Test
+  void aHealthCheckPathWithQuotesOrBackslashesKeepsTheConfigValid(@TempDir Path dir)
+      throws Exception {
+    String haproxy = HaproxyBinary.require();
+    AppDefinition checked = AppDefinition.parse(MarathonFixtures.JSON.readTree(
+        "{\"id\":\"/checked\",\"portDefinitions\":[{\"port\":10000}],"
+            + "\"labels\":{\"HAPROXY_GROUP\":\"external\"},\"healthChecks\":[{"
+            + "\"protocol\":\"HTTP\",\"portIndex\":0,\"path\":"
+            + MarathonFixtures.JSON.writeValueAsString("/health?who=o'neil#\\x41")
+            + "}]}"));
+    ConfigBuilder.Result r = build(checked, app("/good", 10001));
+    String cfg = render(r);
+    Path file = Files.writeString(dir.resolve("haproxy.cfg"), cfg);
+    String problem = ConfigInstaller.check(haproxy, file);
+    assertEquals(null, problem, "haproxy -c refused the config:\n" + cfg);
+    assertTrue(cfg.contains("option httpchk GET /health?who=o\\'neil\\#\\\\x41"),
+        cfg);
+  }
+
   @Test
   void tcpModeWithStickyIsInvalid() throws Exception {
     ConfigBuilder.Result r = build(app("/t", 10000, "HAPROXY_0_MODE", "tcp",
