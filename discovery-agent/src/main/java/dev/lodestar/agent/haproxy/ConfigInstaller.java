@@ -345,17 +345,27 @@ final class ConfigInstaller {
       this.command = command;
     }
 
+    /**
+     * Runs the command and waits up to 120 s for it to exit. Its output goes to a temporary file,
+     * not a pipe read to its end: a process the command leaves in the background ({@code nohup
+     * haproxy ... &}) keeps its output open, and reading that would wait for it to exit.
+     */
     @Override
     public void apply() throws IOException, InterruptedException {
-      Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException("reload command did not finish within 120 s: " + command);
-      }
-      if (p.exitValue() != 0) {
-        throw new IOException("reload command exited with " + p.exitValue() + ": " + command
-            + ": " + new String(out, StandardCharsets.UTF_8).trim());
+      Path out = Files.createTempFile("lodestar-reload-", ".out");
+      try {
+        Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
+            .redirectOutput(out.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          throw new IOException("reload command did not finish within 120 s: " + command);
+        }
+        if (p.exitValue() != 0) {
+          throw new IOException("reload command exited with " + p.exitValue() + ": " + command
+              + ": " + new String(Files.readAllBytes(out), StandardCharsets.UTF_8).trim());
+        }
+      } finally {
+        Files.deleteIfExists(out);
       }
     }
   }

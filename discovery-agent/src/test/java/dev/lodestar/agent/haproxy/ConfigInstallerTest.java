@@ -257,4 +257,36 @@ class ConfigInstallerTest {
         "the same text, valid now, must be checked again after the interval");
     assertEquals(2, lines(runs));
   }
+
+  /**
+   * A {@code --reload-command} that leaves a process running in the background with the
+   * command's output ({@code nohup haproxy -f ... &}): the reload itself has finished, but the
+   * installer used to read the output to its end, which comes only when that process exits, so
+   * the watcher's thread hung there (past the promised 120 s bound) and no config was installed
+   * again.
+   */
+  @Test
+  void aReloadCommandThatLeavesAProcessInTheBackgroundDoesNotHangTheInstaller()
+      throws Exception {
+    Path pid = dir.resolve("background.pid");
+    ConfigInstaller.Command reload = new ConfigInstaller.Command(
+        "sleep 300 & echo $! > " + pid + "; echo reloaded");
+    try {
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+          reload::apply, "the reload command's background process kept apply() waiting");
+    } finally {
+      if (Files.exists(pid)) {
+        ProcessHandle.of(Long.parseLong(Files.readString(pid).trim()))
+            .ifPresent(ProcessHandle::destroy);
+      }
+    }
+  }
+
+  @Test
+  void aFailingReloadCommandReportsItsExitCodeAndOutput() {
+    ConfigInstaller.Command reload = new ConfigInstaller.Command("echo cannot reload >&2; exit 3");
+    IOException e = assertThrows(IOException.class, reload::apply);
+    assertTrue(e.getMessage().contains("exited with 3") && e.getMessage().contains(
+        "cannot reload"), e.getMessage());
+  }
 }
