@@ -15,10 +15,12 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: picks an instance, connects (retrying others on a connect failure),
@@ -31,6 +33,8 @@ import java.util.List;
  * plus one read buffer ({@link ProxyConfig#MAX_READ_BYTES}) per direction. Half-close:
  * end-of-stream from one side shuts down output towards the other once everything before it was
  * written, and the connection closes once both directions ended (or either side closed or reset).
+ * Closing a side first flushes what was already written to it, for at most the idle timeout: a
+ * peer that stops reading does not keep the connection open.
  *
  * <p>What the resolver learns: a failed connect attempt is reported as a failure (a connection
  * refusal or a connect timeout is a {@link java.net.ConnectException}, which ejects the instance);
@@ -208,6 +212,9 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
         endOutput(backend, backendInputEnded);
       }
     } else if (event instanceof IdleStateEvent) {
+      if (closed) {
+        return; // already closing, waiting for a flush (bounded, see closeAfterFlush)
+      }
       listener.idleClosed();
       LOG.log(Level.DEBUG, () -> listener.name() + ": closing a connection idle for "
           + config.idleTimeout());
@@ -293,12 +300,28 @@ final class ProxyConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static void closeAfterFlush(Channel ch) {
-    if (ch.isActive()) {
-      ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    } else {
+  /**
+   * Closes {@code ch} once what was written to it is flushed, or after the idle timeout if its
+   * peer stops reading (a flush that never ends would keep the connection and its buffered bytes
+   * open for good).
+   */
+  private void closeAfterFlush(Channel ch) {
+    if (!ch.isActive()) {
       ch.close();
+      return;
     }
+    ChannelFuture flushed = ch.writeAndFlush(Unpooled.EMPTY_BUFFER);
+    if (flushed.isDone()) {
+      ch.close();
+      return;
+    }
+    ScheduledFuture<?> giveUp = ch.eventLoop().schedule(() -> {
+      ch.close();
+    }, config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    flushed.addListener(f -> {
+      giveUp.cancel(false);
+      ch.close();
+    });
   }
 
   /** The instance side of the connection. */

@@ -244,4 +244,44 @@ class ProxyServerTest {
           "the pick was not released: " + l);
     }
   }
+
+  /**
+   * An instance sends a large answer to a client that never reads it. The connection goes silent
+   * both ways (the client's buffers are full) and the idle timeout closes it: the proxy used to
+   * close it only after flushing what it still held for the client, which never happens, and a
+   * second idle event found it already closing, so the connection (and the buffered bytes) stayed
+   * open for good.
+   */
+  @Test
+  void aClientThatNeverReadsIsClosedAtTheIdleTimeout() throws Exception {
+    try (ServerSocket instance = new ServerSocket()) {
+      instance.bind(new InetSocketAddress("127.0.0.1", 0));
+      Thread talker = new Thread(() -> {
+        try (Socket s = instance.accept()) {
+          byte[] chunk = new byte[64 * 1024];
+          for (int i = 0; i < 512; i++) { // 32 MB, far more than every buffer in between
+            s.getOutputStream().write(chunk);
+          }
+        } catch (Exception closedByTheProxy) {
+          // expected once the proxy gives up on the client
+        }
+      }, "talking-instance");
+      talker.setDaemon(true);
+      talker.start();
+      source.set("/svc", Instance.of("/svc", "127.0.0.1", instance.getLocalPort()));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMillis(500)).update(Map.of(port, new ProxyServer.Target("/svc", "/svc")));
+      try (Socket s = new Socket()) {
+        s.setReceiveBufferSize(4096);
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000); // and never reads
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (((Number) listenerState(proxy).get("accepted")).intValue() == 0
+            || ((Number) proxy.state().get("openConnections")).intValue() > 0) {
+          assertTrue(System.nanoTime() < end, "the silent connection was never closed: "
+              + proxy.state());
+          Thread.sleep(50);
+        }
+      }
+    }
+  }
 }
