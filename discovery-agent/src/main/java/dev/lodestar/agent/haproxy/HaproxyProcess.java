@@ -21,22 +21,28 @@ import java.util.regex.Pattern;
  * sockets are passed on rather than re-bound, no connection is refused during a reload.
  *
  * <p>{@link #reload} waits until the master counts one more reload ({@code show proc}), so the
- * caller can measure it.
+ * caller can measure it, and fails when the master counts it as failed (the new config did not
+ * load; the old workers keep serving the old one).
  *
  * <p>Thread safety: {@link #reload} and {@link #stop} are synchronized.
  */
 final class HaproxyProcess implements AutoCloseable {
   /** {@code show proc}: {@code <pid> master <reloads> [failed: n] <uptime> <version>}. */
-  private static final Pattern MASTER_LINE =
-      Pattern.compile("^(\\d+)\\s+master\\s+(\\d+)", Pattern.MULTILINE);
+  private static final Pattern MASTER_LINE = Pattern.compile(
+      "^(\\d+)\\s+master\\s+(\\d+)(?:\\s+\\[failed:\\s*(\\d+)\\])?", Pattern.MULTILINE);
 
   private final Process process;
   private final Path socket;
+  private final Path log;
 
-  private HaproxyProcess(Process process, Path socket) {
+  private HaproxyProcess(Process process, Path socket, Path log) {
     this.process = process;
     this.socket = socket;
+    this.log = log;
   }
+
+  /** The master's reload counters from {@code show proc}; {@code failed} is 0 when not shown. */
+  private record Reloads(int reloads, int failed) {}
 
   /**
    * Starts HAProxy on {@code config} and waits until its master CLI answers.
@@ -52,7 +58,7 @@ final class HaproxyProcess implements AutoCloseable {
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Process p = pb.start();
-    HaproxyProcess h = new HaproxyProcess(p, socket);
+    HaproxyProcess h = new HaproxyProcess(p, socket, log);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
@@ -84,10 +90,12 @@ final class HaproxyProcess implements AutoCloseable {
   /**
    * Asks the master to reload and waits until it reports the reload.
    *
-   * @throws IOException when the master does not answer or does not reload within {@code timeout}
+   * @throws IOException when the master does not answer or does not reload within {@code timeout},
+   *     or reports the reload failed (a config {@code haproxy -c} accepts can still fail to load,
+   *     e.g. a frontend port taken): the master then goes on serving the previous config
    */
   synchronized void reload(Duration timeout) throws IOException, InterruptedException {
-    int before = reloads();
+    Reloads before = counters();
     try {
       command("reload");
     } catch (IOException expected) {
@@ -98,12 +106,20 @@ final class HaproxyProcess implements AutoCloseable {
       if (!process.isAlive()) {
         throw new IOException("haproxy master exited during a reload");
       }
+      Reloads now;
       try {
-        if (reloads() > before) {
-          return;
-        }
+        now = counters();
       } catch (IOException notYet) {
         // the master is re-executing
+        Thread.sleep(10);
+        continue;
+      }
+      if (now.reloads() > before.reloads()) {
+        if (now.failed() > before.failed()) {
+          throw new IOException("haproxy could not load the new config and keeps serving the"
+              + " previous one; see " + log);
+        }
+        return;
       }
       Thread.sleep(10);
     }
@@ -112,10 +128,15 @@ final class HaproxyProcess implements AutoCloseable {
 
   /** The master's reload counter from {@code show proc}. */
   int reloads() throws IOException {
+    return counters().reloads();
+  }
+
+  private Reloads counters() throws IOException {
     String out = command("show proc");
     Matcher m = MASTER_LINE.matcher(out);
     if (m.find()) {
-      return Integer.parseInt(m.group(2));
+      return new Reloads(Integer.parseInt(m.group(2)),
+          m.group(3) == null ? 0 : Integer.parseInt(m.group(3)));
     }
     throw new IOException("unexpected 'show proc' answer: " + out);
   }
