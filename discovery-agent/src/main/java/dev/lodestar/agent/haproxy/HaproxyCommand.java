@@ -120,6 +120,7 @@ public final class HaproxyCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--min-reload-interval must not be negative, got " + minReloadInterval);
     }
+    checkPorts();
     Templates t;
     try {
       t = new Templates(templates);
@@ -129,6 +130,28 @@ public final class HaproxyCommand implements Callable<Integer> {
     }
     try (Runtime runtime = open(t)) {
       return watch ? watch(runtime) : once(runtime.renderer());
+    }
+  }
+
+  /**
+   * The shared frontends' and the stats listener's ports are each in 1..65535 and distinct:
+   * HAProxy would refuse the first (every render rejected), and would bind two frontends on one
+   * port with SO_REUSEPORT and split the connections between them.
+   */
+  private void checkPorts() {
+    String[] names = {"--http-port", "--https-port", "--stats-port"};
+    int[] values = {httpPort, httpsPort, statsPort};
+    for (int i = 0; i < names.length; i++) {
+      if (values[i] < 1 || values[i] > 65535) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            names[i] + " must be in 1..65535, got " + values[i]);
+      }
+      for (int j = 0; j < i; j++) {
+        if (values[j] == values[i]) {
+          throw new CommandLine.ParameterException(spec.commandLine(),
+              names[i] + " must differ from " + names[j] + ", both are " + values[i]);
+        }
+      }
     }
   }
 

@@ -41,6 +41,34 @@ class HaproxyCommandOptionsTest {
     assertFalse(Files.exists(cfg), "a config was written despite the usage error");
   }
 
+  /**
+   * A frontend port outside 1..65535, or two of the shared ports the same (HAProxy binds both
+   * with SO_REUSEPORT and splits the connections between them), is a usage error, not a config
+   * that is printed, or rejected on every render of a watch that never ends.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "--http-port 0|--http-port",
+      "--https-port 70000|--https-port",
+      "--stats-port -1|--stats-port",
+      "--http-port 8080 --https-port 8080|--https-port",
+      "--stats-port 80|--stats-port",
+  })
+  @Timeout(60)
+  void aSharedPortOutOfRangeOrTakenTwiceIsAUsageError(String options, String named)
+      throws Exception {
+    Path cfg = dir.resolve("haproxy.cfg");
+    String marathon = "http://127.0.0.1:" + Loopback.freePort();
+    java.util.List<String> args = new java.util.ArrayList<>(
+        java.util.List.of("--config", cfg.toString()));
+    args.addAll(java.util.List.of(options.split(" ")));
+    FixtureConfigTest.Run run = FixtureConfigTest.oneShot(marathon, args.toArray(new String[0]));
+    assertEquals(2, run.exit(), "expected a usage error; stderr:\n" + run.err());
+    assertTrue(run.err().contains(named), "stderr does not name " + named + ":\n" + run.err());
+    assertFalse(run.err().contains("at dev.lodestar"), "a stack trace:\n" + run.err());
+    assertFalse(Files.exists(cfg), "a config was written despite the usage error");
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"500ms, 500", "2s, 2000", "1m, 60000", "PT1S, 1000", "PT2M, 120000",
       "pt0.25s, 250", "PT1H, 3600000"})
