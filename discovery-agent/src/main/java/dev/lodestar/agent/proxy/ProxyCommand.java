@@ -112,6 +112,10 @@ public final class ProxyCommand implements Callable<Integer> {
     if (label.size() > 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--label takes one KEY=VALUE");
     }
+    if (adminPort < 0 || adminPort > 65535) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--admin-port " + adminPort + ": port outside 0..65535");
+    }
     for (Map.Entry<Integer, String> e : ports.entrySet()) {
       if (e.getKey() < 1 || e.getKey() > 65535) {
         throw new CommandLine.ParameterException(spec.commandLine(),

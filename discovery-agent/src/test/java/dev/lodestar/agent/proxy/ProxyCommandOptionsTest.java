@@ -1,0 +1,37 @@
+package dev.lodestar.agent.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lodestar.agent.LodestarCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/**
+ * {@code lodestar proxy} option checks, through the command-line API: a bad value is a usage
+ * error (exit 2, the option named on stderr, no stack trace) before anything starts.
+ */
+class ProxyCommandOptionsTest {
+  @ParameterizedTest(name = "--admin-port {0}")
+  @ValueSource(strings = {"70000", "-1"})
+  @Timeout(60) // an accepted value would start a proxy that runs until the JVM stops
+  void anAdminPortOutOfRangeIsAUsageError(String port) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = LodestarCommand.commandLine();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    // Nothing listens there: the check must come before Marathon is read.
+    int exit = cl.execute("proxy", "--marathon", "http://127.0.0.1:" + ProxyProcess.freePort(),
+        "--admin-port", port);
+    assertEquals(2, exit, "expected a usage error; stderr:\n" + err);
+    assertTrue(err.toString().contains("--admin-port"), "stderr does not name the option:\n"
+        + err);
+    assertFalse(err.toString().contains("at dev.lodestar"), "a stack trace:\n" + err);
+  }
+}
