@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Thread safety: counters are {@link LongAdder}s and the connection sets (this port's, and the
  * server's of all ports, which outlives a removed listener) concurrent {@link ChannelGroup}s,
  * updated from the event loops; {@link #serverChannel} is set once by the
- * {@link ProxyServer}'s control thread before the first accept.
+ * {@link ProxyServer}'s control thread before the first accept, and {@link #describe} is called
+ * by that thread only (a volatile field).
  */
 final class ProxyListener {
   private static final System.Logger LOG = System.getLogger(ProxyListener.class.getName());
@@ -44,7 +45,8 @@ final class ProxyListener {
 
   private final int port;
   private final String serviceId;
-  private final String description;
+  /** The apps behind the port, for logs and the admin JSON; set by the control thread. */
+  private volatile String description;
   private final ServiceResolver resolver;
   private final ServiceHandle service;
   private final Executor loadExecutor;
@@ -122,6 +124,11 @@ final class ProxyListener {
 
   String description() {
     return description;
+  }
+
+  /** The apps now behind the port (the service, and so the routing, is unchanged). */
+  void describe(String description) {
+    this.description = description;
   }
 
   ChannelGroup connections() {

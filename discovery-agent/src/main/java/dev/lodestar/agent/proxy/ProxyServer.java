@@ -94,6 +94,10 @@ final class ProxyServer implements AutoCloseable {
       Target t = next.get(port);
       if (t == null || !t.serviceId().equals(l.serviceId())) {
         stop(l, t == null ? "no app has this service port any more" : "now " + t.description());
+      } else if (!t.description().equals(l.description())) {
+        LOG.log(Level.INFO, "listener {0}:{1,number,#} -> {2} now serves {3}",
+            config.bindAddress(), port, l.description(), t.description());
+        l.describe(t.description());
       }
     }
     unbound.keySet().removeIf(port -> !Objects.equals(next.get(port), wanted.get(port)));

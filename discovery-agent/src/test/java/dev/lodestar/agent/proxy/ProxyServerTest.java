@@ -284,4 +284,25 @@ class ProxyServerTest {
       }
     }
   }
+
+  /**
+   * The apps behind a service port change while the port keeps its service (port:N): the second
+   * colour of a blue/green pair joins, then the first leaves. The listener stays (right: its
+   * connections run on), but its "target" in the admin JSON and its log lines kept naming the
+   * apps it was opened for, here an app that no longer exists.
+   */
+  @Test
+  void theAdminJsonNamesTheAppsThatNowHaveTheServicePort() throws Exception {
+    try (TestBackend a = new TestBackend(TestBackend.Mode.ECHO)) {
+      source.set("port:10000", Instance.of("port:10000", "127.0.0.1", a.port()));
+      int port = ProxyProcess.freePort();
+      proxy(Duration.ofMinutes(1)).update(Map.of(port,
+          new ProxyServer.Target("port:10000", "/web-blue")));
+      proxy.update(Map.of(port, new ProxyServer.Target("port:10000", "/web-blue,/web-green")));
+      proxy.update(Map.of(port, new ProxyServer.Target("port:10000", "/web-green")));
+      assertEquals(List.of(port), proxy.listeningPorts());
+      assertEquals("/web-green", listenerState(proxy).get("target"), proxy.state().toString());
+      assertEquals("ok", Apps.echo(port, "ok"));
+    }
+  }
 }
