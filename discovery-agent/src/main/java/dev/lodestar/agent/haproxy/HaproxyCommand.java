@@ -214,6 +214,15 @@ public final class HaproxyCommand implements Callable<Integer> {
         ConfigInstaller.Outcome o = new ConfigInstaller(haproxy, config, reloader)
             .install(r.text());
         return o == ConfigInstaller.Outcome.REJECTED ? 1 : 0;
+      } catch (ConfigInstaller.ApplyFailedException e) {
+        err.println("installed " + config + " but the reload failed: " + e.getMessage());
+        return 1;
+      } catch (java.io.IOException e) {
+        // haproxy -c could not be run, or the file not written.
+        err.println("cannot install " + config + ": " + e);
+        return 1;
+      } finally {
+        err.flush();
       }
     }
     PrintWriter out = spec.commandLine().getOut();

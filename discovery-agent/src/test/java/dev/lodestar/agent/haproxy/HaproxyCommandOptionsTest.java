@@ -69,6 +69,32 @@ class HaproxyCommandOptionsTest {
     assertFalse(Files.exists(cfg), "a config was written despite the usage error");
   }
 
+  /**
+   * One-shot with {@code --config}: a {@code haproxy} that cannot be run, or a {@code
+   * --reload-command} that fails, is the work failing (exit 1) with one line saying why; it used
+   * to escape as an exception, which picocli printed as a stack trace.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "--haproxy|/nonexistent/haproxy|/nonexistent/haproxy",
+      "--reload-command|echo no reload for you >&2; exit 3|exited with 3",
+  })
+  void aFailingCheckOrReloadInOneShotModeIsExitOneWithoutAStackTrace(String option, String value,
+      String why) throws Exception {
+    if (option.equals("--reload-command")) {
+      HaproxyBinary.require();
+    }
+    Apps apps = new Apps();
+    apps.app("/web", Loopback.freePort());
+    try (FixtureMarathon marathon = new FixtureMarathon(apps.document())) {
+      FixtureConfigTest.Run run = FixtureConfigTest.oneShot(marathon.url(), "--config",
+          dir.resolve("haproxy.cfg").toString(), option, value);
+      assertEquals(1, run.exit(), run.err());
+      assertTrue(run.err().contains(why), "stderr does not say why:\n" + run.err());
+      assertFalse(run.err().contains("\tat "), "a stack trace:\n" + run.err());
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({"500ms, 500", "2s, 2000", "1m, 60000", "PT1S, 1000", "PT2M, 120000",
       "pt0.25s, 250", "PT1H, 3600000"})
