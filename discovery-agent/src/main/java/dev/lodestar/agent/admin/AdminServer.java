@@ -9,6 +9,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -19,6 +21,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
@@ -40,9 +43,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * the aggregated request (bodies up to 64 KiB) on the connection's event loop and writes the
  * response itself, so a handler may stream (server-sent events) as well as answer once; {@link
  * #sendJson} and {@link #sendText} answer once with keep-alive handled. A handler must not block.
- * A handler that throws gets a 500 written for it (when nothing was written yet). A request that
- * does not parse, or whose path or query has a malformed percent-encoding, gets a plain-text 400
- * before any handler sees it.
+ * A handler that throws gets a 500 written for it when it wrote no response yet (else the
+ * connection is closed, as the answer may be cut short). A request that does not parse, or whose
+ * path or query has a malformed percent-encoding, gets a plain-text 400 before any handler sees
+ * it.
  *
  * <p>Thread safety: {@link #route} may be called at any time from any thread; {@link #start} and
  * {@link #close} once each.
@@ -116,8 +120,9 @@ public final class AdminServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            Dispatcher dispatcher = new Dispatcher();
             ch.pipeline().addLast(new HttpServerCodec(),
-                new HttpObjectAggregator(MAX_REQUEST_BYTES), new Dispatcher());
+                new HttpObjectAggregator(MAX_REQUEST_BYTES), dispatcher.responses, dispatcher);
           }
         });
     try {
@@ -203,9 +208,24 @@ public final class AdminServer implements AutoCloseable {
     return best;
   }
 
+  /** One per connection; runs on its event loop. */
   private final class Dispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** Whether a response to the current request was written (on the event loop) already. */
+    private boolean answered;
+    /** Sees every response written (placed before the dispatcher in the pipeline). */
+    final ChannelOutboundHandlerAdapter responses = new ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof HttpResponse) {
+          answered = true;
+        }
+        ctx.write(msg, promise);
+      }
+    };
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      answered = false;
       if (!request.decoderResult().isSuccess()) {
         sendText(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed request");
         return;
@@ -232,8 +252,13 @@ public final class AdminServer implements AutoCloseable {
         handler.handle(ctx, request, decoder);
       } catch (Exception e) {
         LOG.log(Level.WARNING, "admin route " + path + " failed", e);
-        sendText(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR,
-            "internal error: " + e);
+        if (answered) {
+          // A second answer would be read as the next request's: end the connection instead.
+          ctx.close();
+        } else {
+          sendText(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+              "internal error: " + e);
+        }
       }
     }
 
