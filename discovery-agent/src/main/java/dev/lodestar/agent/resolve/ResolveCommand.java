@@ -1,6 +1,7 @@
 package dev.lodestar.agent.resolve;
 
 import dev.lodestar.discovery.Instance;
+import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.dns.MesosDnsSource;
@@ -82,6 +83,13 @@ public final class ResolveCommand implements Callable<Integer> {
     }
     if (timeoutSeconds < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be >= 1");
+    }
+    try {
+      // Checked here: the sources refuse such an id with a failed load, which would read as
+      // "unreachable" (3).
+      ServiceIds.check(appId);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     timeout = Duration.ofSeconds(timeoutSeconds);
     PrintWriter out = spec.commandLine().getOut();

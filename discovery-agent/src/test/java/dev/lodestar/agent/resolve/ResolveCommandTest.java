@@ -110,4 +110,18 @@ class ResolveCommandTest {
     assertEquals(2, run("resolve", "--marathon", marathon.url(), "--dns", "127.0.0.1:53", "/web"));
     assertEquals(2, run("resolve", "--marathon", "ftp://x", "/web"));
   }
+
+  /**
+   * An app id the sources refuse before asking anything (a trailing slash, {@code //}, {@code ..})
+   * is a bad argument: exit 2, not 3, which says Marathon is unreachable (a script would wait and
+   * retry).
+   */
+  @Test
+  void anInvalidAppIdExitsTwo() {
+    for (String id : new String[] {"/web/", "/a//b", "/../web"}) {
+      assertEquals(2, run("resolve", "--marathon", marathon.url(), id), id + ": " + err);
+      assertEquals(2, run("resolve", "--dns", "127.0.0.1:53", id), id + ": " + err);
+    }
+    assertTrue(err.toString().contains("service id has"), err.toString());
+  }
 }
