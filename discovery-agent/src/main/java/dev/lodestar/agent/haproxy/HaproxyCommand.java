@@ -121,6 +121,11 @@ public final class HaproxyCommand implements Callable<Integer> {
           "--min-reload-interval must not be negative, got " + minReloadInterval);
     }
     checkPorts();
+    if (templates != null && !java.nio.file.Files.isDirectory(templates)) {
+      // Else every template would silently be the built-in one.
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--templates " + templates + " is not a directory");
+    }
     Templates t;
     try {
       t = new Templates(templates);

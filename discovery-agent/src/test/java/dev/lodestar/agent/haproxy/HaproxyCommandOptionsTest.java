@@ -70,6 +70,27 @@ class HaproxyCommandOptionsTest {
   }
 
   /**
+   * {@code --templates} naming no directory (a typo) used to be ignored without a word: the
+   * built-in templates were used, and the config silently lacked the user's changes.
+   */
+  @Test
+  void aTemplatesDirectoryThatDoesNotExistIsAUsageError() throws Exception {
+    Apps apps = new Apps();
+    apps.app("/web", Loopback.freePort());
+    try (FixtureMarathon marathon = new FixtureMarathon(apps.document())) {
+      Path missing = dir.resolve("templtes");
+      FixtureConfigTest.Run run = FixtureConfigTest.oneShot(marathon.url(), "--templates",
+          missing.toString());
+      assertEquals(2, run.exit(), "expected a usage error; stdout:\n" + run.out()
+          + "\nstderr:\n" + run.err());
+      assertTrue(run.err().contains("--templates"), run.err());
+      Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+      assertEquals(2, FixtureConfigTest.oneShot(marathon.url(), "--templates", file.toString())
+          .exit());
+    }
+  }
+
+  /**
    * One-shot with {@code --config}: a {@code haproxy} that cannot be run, or a {@code
    * --reload-command} that fails, is the work failing (exit 1) with one line saying why; it used
    * to escape as an exception, which picocli printed as a stack trace.
