@@ -151,7 +151,7 @@ public final class ProxyCommand implements Callable<Integer> {
     // The proxy's own resolver reads Marathon through the relay: one upstream stream per host.
     // The relay closes its streams on purpose once the mirror re-listed after its own (already
     // spread) reconnect, and reads from it cost Marathon nothing: no long spreads here.
-    String relayUrl = "http://" + (isWildcard(bind) ? "127.0.0.1" : bind) + ":" + boundAdmin;
+    String relayUrl = "http://" + urlHost(bind) + ":" + boundAdmin;
     MarathonSource.Builder source = MarathonSource.builder().url(relayUrl)
         .reconnectSpread(Duration.ofSeconds(1))
         .reconnectResyncWindow(Duration.ofSeconds(5));
@@ -184,6 +184,15 @@ public final class ProxyCommand implements Callable<Integer> {
     feed.start();
     stopped.await();
     return 0;
+  }
+
+  /** The host part of a URL reaching the admin port bound on {@code bind}. */
+  private static String urlHost(String bind) {
+    if (isWildcard(bind)) {
+      return "127.0.0.1";
+    }
+    // An IPv6 literal needs brackets in a URL ("http://::1:9990" is no URL).
+    return bind.indexOf(':') >= 0 && !bind.startsWith("[") ? "[" + bind + "]" : bind;
   }
 
   private static boolean isWildcard(String address) {

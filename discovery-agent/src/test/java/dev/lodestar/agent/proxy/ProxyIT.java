@@ -181,4 +181,26 @@ class ProxyIT {
     assertEquals((long) connections * bytes, l.path("bytesToInstances").asLong(), l.toString());
     assertEquals((long) connections * bytes, l.path("bytesToClients").asLong(), l.toString());
   }
+
+  /**
+   * {@code --bind ::1}: the proxy's own resolver reads Marathon through the relay on the admin
+   * port, at a URL made from the bind address; "http://::1:PORT" is no URL (an IPv6 literal needs
+   * brackets), so the proxy died at start with a stack trace (exit 1).
+   */
+  @Test
+  void anIpv6BindAddressServesItsServicePorts() throws Exception {
+    TestBackend a = backend();
+    int servicePort = ProxyProcess.freePort();
+    marathon.putApp("/web", Apps.app("/web", servicePort, portsOf(a)));
+    proxy = ProxyProcess.start("ipv6-bind", "--marathon", marathon.url(), "--bind", "::1");
+    proxy.awaitLog("listening on ::1:" + servicePort);
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new java.net.InetSocketAddress("::1", servicePort), 10_000);
+      s.setSoTimeout(30_000);
+      s.getOutputStream().write("over v6".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      s.shutdownOutput();
+      assertEquals("over v6", new String(Apps.readAll(s.getInputStream()),
+          java.nio.charset.StandardCharsets.US_ASCII));
+    }
+  }
 }
