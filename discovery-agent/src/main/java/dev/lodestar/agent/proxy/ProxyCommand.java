@@ -5,6 +5,7 @@ import dev.lodestar.agent.marathon.MarathonMirror;
 import dev.lodestar.agent.marathon.MarathonRelay;
 import dev.lodestar.discovery.Instance;
 import dev.lodestar.discovery.ResolverListener;
+import dev.lodestar.discovery.ServiceIds;
 import dev.lodestar.discovery.ServiceResolver;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
 import dev.lodestar.discovery.marathon.MarathonClient;
@@ -120,6 +121,13 @@ public final class ProxyCommand implements Callable<Integer> {
       if (e.getKey() < 1 || e.getKey() > 65535) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--port " + e.getKey() + "=" + e.getValue() + ": port outside 1..65535");
+      }
+      try {
+        // As AppPortFeed.fixed makes it absolute; checked before anything starts.
+        ServiceIds.check(e.getValue().startsWith("/") ? e.getValue() : "/" + e.getValue());
+      } catch (IllegalArgumentException invalid) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--port " + e.getKey() + "=" + e.getValue() + ": " + invalid.getMessage());
       }
     }
     ProxyConfig config;

@@ -17,6 +17,29 @@ import picocli.CommandLine;
  * error (exit 2, the option named on stderr, no stack trace) before anything starts.
  */
 class ProxyCommandOptionsTest {
+  /**
+   * {@code --port PORT=APP_ID} with an id no source accepts ({@code //}, {@code ..}, a trailing
+   * slash): the resolver refused it only when the listener was created, after the admin port,
+   * the mirror and the proxy had started, and the exception ended the command with a stack trace
+   * (exit 1).
+   */
+  @ParameterizedTest(name = "--port PORT={0}")
+  @ValueSource(strings = {"/a//b", "/../web", "web/"})
+  @Timeout(60)
+  void anInvalidAppIdInPortIsAUsageError(String appId) {
+    String port = ProxyProcess.freePort() + "=" + appId;
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = LodestarCommand.commandLine();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int exit = cl.execute("proxy", "--marathon", "http://127.0.0.1:" + ProxyProcess.freePort(),
+        "--admin-port", "0", "--port", port);
+    assertEquals(2, exit, "expected a usage error; stderr:\n" + err);
+    assertTrue(err.toString().contains("--port"), "stderr does not name the option:\n" + err);
+    assertFalse(err.toString().contains("at dev.lodestar"), "a stack trace:\n" + err);
+  }
+
   @ParameterizedTest(name = "--admin-port {0}")
   @ValueSource(strings = {"70000", "-1"})
   @Timeout(60) // an accepted value would start a proxy that runs until the JVM stops
