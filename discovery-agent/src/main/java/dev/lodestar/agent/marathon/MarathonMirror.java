@@ -49,6 +49,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Failure modes.</b> A failed or malformed read (connection refused, 5xx, a body that is not
  * JSON, truncated, oversized) is logged and changes nothing: the mirror keeps its last good state.
+ * So does a full list that, after the first, holds no app or fewer than half the apps the mirror
+ * has (a Marathon restarted with empty state), logged once at WARNING until a list looks whole
+ * again; apps deleted meanwhile still go, on their {@code app_terminated_event}.
  * A failed full list is retried with backoff, one retry at a time however many lists failed:
  * periodic resyncs are skipped while it waits, and a reconnect's list replaces it. An app element
  * without a string id is skipped with a logged reason; an app whose definition is invalid stays in
@@ -109,6 +112,8 @@ public final class MarathonMirror implements AutoCloseable {
   private ScheduledFuture<?> fullListRetry;
   private boolean streamGap;
   private int fullListFailures;
+  /** Whether the last full list was refused as shrunk (logged once per streak). */
+  private boolean shrinkWarned;
 
   /** Receives what the relay forwards. */
   interface RelaySink {
@@ -553,8 +558,18 @@ public final class MarathonMirror implements AutoCloseable {
       if (!closed) {
         fullListRetry = serial.schedule(this::retryFullList, delay, TimeUnit.MILLISECONDS);
       }
+    } else if (looksBroken(listed)) {
+      // A Marathon restarted with empty state answers 200 with no (or few) apps: as the
+      // Marathon source does, keep the last good state; events still remove deleted apps.
+      fullListFailures = 0;
+      if (!shrinkWarned) {
+        shrinkWarned = true;
+        LOG.log(Level.WARNING, "{0}: the app list shrank from {1} to {2} apps; keeping the last"
+            + " state until a list looks whole again", name, state.apps().size(), listed.size());
+      }
     } else {
       fullListFailures = 0;
+      shrinkWarned = false;
       TreeMap<String, MirroredApp> next = new TreeMap<>(state.apps());
       boolean changed = false;
       // Apps missing from the list are gone, unless a newer single read says otherwise.
@@ -594,6 +609,16 @@ public final class MarathonMirror implements AutoCloseable {
       fullListAgain = false;
       fullList();
     }
+  }
+
+  /**
+   * Whether a full list after the first one lost every app, or more than half of them: not
+   * applied, as {@code MarathonSource} does not apply such a list either.
+   */
+  private boolean looksBroken(Map<String, MirroredApp> listed) {
+    int previous = state.apps().size();
+    return firstSync.isDone() && previous > 0
+        && (listed.isEmpty() || listed.size() < previous / 2);
   }
 
   /** The request sequence the current data of {@code appId} comes from. */

@@ -207,4 +207,45 @@ class MarathonMirrorTest {
     assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
     assertEquals(2, mirror.apps().size());
   }
+
+  /**
+   * A Marathon restarted with empty state answers the full list with 200 and no apps (or a few).
+   * The Marathon source never applies such a list (README: treated as Marathon unavailable); the
+   * mirror applied it, so the proxy closed the listener of every service port on the host and the
+   * relay served the empty list. A list that lost fewer than half the apps still applies.
+   */
+  @Test
+  void anEmptyOrHalvedListAfterAGoodOneKeepsTheLastState() throws Exception {
+    marathon.setTasks("/cache", List.of(new Task("cache.1", 31201, "TASK_RUNNING")));
+    marathon.setTasks("/queue", List.of(new Task("queue.1", 31301, "TASK_RUNNING")));
+    mirror = mirrorOf(marathon).resyncInterval(Duration.ofMillis(200)).build();
+    mirror.start();
+    assertTrue(mirror.awaitFirstSync(Duration.ofSeconds(20)));
+    List<String> all = List.of("/cache", "/db", "/queue", "/web");
+    assertEquals(all, mirror.apps().stream().map(AppDefinition::id).toList());
+    String web = mirror.appJson("/web");
+
+    marathon.answer("/v2/apps?embed=apps.tasks", 200, "{\"apps\":[]}");
+    awaitListsApplied();
+    assertEquals(all, mirror.apps().stream().map(AppDefinition::id).toList(),
+        "an empty list emptied the mirror");
+
+    marathon.answer("/v2/apps?embed=apps.tasks", 200, "{\"apps\":[" + web + "]}");
+    awaitListsApplied();
+    assertEquals(all, mirror.apps().stream().map(AppDefinition::id).toList(),
+        "a list with one app of four replaced the mirror's");
+
+    marathon.removeApp("/queue");
+    marathon.answer("/v2/apps?embed=apps.tasks", 200, "{\"apps\":[" + String.join(",",
+        mirror.appJson("/cache"), mirror.appJson("/db"), web) + "]}");
+    Await.until("the list without /queue applied", () -> mirror.app("/queue").isEmpty());
+    assertEquals(List.of("/cache", "/db", "/web"),
+        mirror.apps().stream().map(AppDefinition::id).toList());
+  }
+
+  /** Waits until two more full lists were answered: the first of them was applied by then. */
+  private void awaitListsApplied() throws InterruptedException {
+    int lists = marathon.requestCount("/v2/apps");
+    Await.until("two more full lists", () -> marathon.requestCount("/v2/apps") >= lists + 2);
+  }
 }
