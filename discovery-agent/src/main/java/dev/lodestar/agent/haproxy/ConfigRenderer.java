@@ -43,8 +43,17 @@ final class ConfigRenderer {
    * @throws IOException when Marathon's app list cannot be read
    */
   Rendered render() throws IOException, InterruptedException {
-    MarathonApps.Listing listing = marathon.list();
+    MarathonApps.Listing listing = list();
     return render(listing.apps(), listing.problems());
+  }
+
+  /**
+   * Reads Marathon's app list, for {@link #render(List, List)}.
+   *
+   * @throws IOException when Marathon's app list cannot be read
+   */
+  MarathonApps.Listing list() throws IOException, InterruptedException {
+    return marathon.list();
   }
 
   Rendered render(List<AppDefinition> apps, List<String> listingProblems) {

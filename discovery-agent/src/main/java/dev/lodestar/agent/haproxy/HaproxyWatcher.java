@@ -31,6 +31,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * No render is scheduled for the end of a backoff: the re-apply happens at the first render
  * (change or poll) after it.
  *
+ * <p>An app list that, after a good one, holds no app or fewer than half the apps of the last
+ * list rendered (a Marathon leader that answers before it loaded its state, or one restarted with
+ * empty state) is held back: the installed config keeps serving, and the shrunk list is rendered
+ * only once Marathon has answered lists that small for {@code 2 x pollInterval} (a real mass
+ * deletion then goes through; the bridge has no per-app delete path that could confirm it
+ * sooner). Logged at WARNING when it starts and at INFO when it ends.
+ *
  * <p>Logging: a failed start or reload is logged at WARNING when it starts a streak of failures
  * (the first after a success, a new config or the bridge's start), and at DEBUG while the same
  * config keeps failing; a HAProxy master that exited is reported at WARNING once.
@@ -52,11 +59,16 @@ final class HaproxyWatcher implements AutoCloseable {
   private final Map<String, ServiceWatch> watches = new HashMap<>();
   private final Set<String> loggedProblems = new HashSet<>();
   private volatile long lastRenderStart = System.nanoTime() - Long.MAX_VALUE / 4;
+  /** Apps in the last list rendered, -1 before the first; watcher thread only. */
+  private int renderedApps = -1;
+  /** Since when lists have been shrunk (see the class comment), or -1; watcher thread only. */
+  private long shrunkSinceNanos = -1;
 
   private final AtomicInteger renders = new AtomicInteger();
   private final AtomicInteger installs = new AtomicInteger();
   private final AtomicInteger rejects = new AtomicInteger();
   private final AtomicInteger failures = new AtomicInteger();
+  private final AtomicInteger heldBack = new AtomicInteger();
   private final List<Long> applyMillis = new CopyOnWriteArrayList<>();
   private final List<Long> checkMillis = new CopyOnWriteArrayList<>();
   private final List<Long> reloadMillis = new CopyOnWriteArrayList<>();
@@ -94,7 +106,12 @@ final class HaproxyWatcher implements AutoCloseable {
     pending.set(false);
     lastRenderStart = System.nanoTime();
     try {
-      ConfigRenderer.Rendered r = renderer.render();
+      MarathonApps.Listing listing = renderer.list();
+      if (holdsBack(listing.apps().size())) {
+        heldBack.incrementAndGet();
+        return;
+      }
+      ConfigRenderer.Rendered r = renderer.render(listing.apps(), listing.problems());
       renders.incrementAndGet();
       for (String p : r.problems()) {
         if (loggedProblems.add(p)) {
@@ -140,6 +157,35 @@ final class HaproxyWatcher implements AutoCloseable {
     }
   }
 
+  /** Whether a list of {@code apps} apps is held back as shrunk (see the class comment). */
+  private boolean holdsBack(int apps) {
+    int before = renderedApps;
+    if (before <= 0 || (apps > 0 && apps >= before / 2)) {
+      if (shrunkSinceNanos >= 0) {
+        LOG.log(Level.INFO, "the app list looks whole again ({0} apps); rendering it", apps);
+        shrunkSinceNanos = -1;
+      }
+      renderedApps = apps;
+      return false;
+    }
+    long now = System.nanoTime();
+    if (shrunkSinceNanos < 0) {
+      shrunkSinceNanos = now;
+      LOG.log(Level.WARNING, "the app list shrank from {0} to {1} apps; keeping the installed"
+          + " config, and rendering the smaller list if Marathon still answers it in {2} ms",
+          before, apps, 2 * pollInterval.toMillis());
+      return true;
+    }
+    if (now - shrunkSinceNanos < 2 * pollInterval.toNanos()) {
+      return true;
+    }
+    LOG.log(Level.WARNING, "the app list has had {0} apps (down from {1}) for {2} ms; rendering"
+        + " it", apps, before, TimeUnit.NANOSECONDS.toMillis(now - shrunkSinceNanos));
+    shrunkSinceNanos = -1;
+    renderedApps = apps;
+    return false;
+  }
+
   private void follow(Set<String> ids) {
     watches.entrySet().removeIf(e -> {
       if (!ids.contains(e.getKey())) {
@@ -174,6 +220,11 @@ final class HaproxyWatcher implements AutoCloseable {
    */
   int installs() {
     return installs.get();
+  }
+
+  /** App lists held back as shrunk so far (see the class comment). */
+  int heldBack() {
+    return heldBack.get();
   }
 
   /** Configs rejected by {@code haproxy -c} so far. */
