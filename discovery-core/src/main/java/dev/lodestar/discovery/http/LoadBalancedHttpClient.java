@@ -21,6 +21,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.regex.Pattern;
@@ -255,7 +257,17 @@ public final class LoadBalancedHttpClient {
       return CompletableFuture.failedFuture(e);
     }
     GuardedBodyHandler<T> guarded = new GuardedBodyHandler<>(handler);
-    return attemptAsync(first, request, guarded).handle((response, error) -> {
+    // The JDK client's future of the attempt in flight, which a cancel of the result cancels: a
+    // cancel does not reach a retry through the stages below (and a JDK future's dependent
+    // passes it on without always completing the future its attempt's report waits on).
+    AtomicReference<CompletableFuture<?>> inFlight = new AtomicReference<>();
+    Consumer<CompletableFuture<?>> onSent = sent -> {
+      if (inFlight.getAndSet(sent) == CANCELLED) {
+        sent.cancel(true); // the result was cancelled before this attempt was sent
+      }
+    };
+    CompletableFuture<HttpResponse<T>> result =
+        attemptAsync(first, request, guarded, onSent).handle((response, error) -> {
       if (error == null) {
         return CompletableFuture.completedFuture(response);
       }
@@ -268,7 +280,7 @@ public final class LoadBalancedHttpClient {
       }
       LOG.log(Level.DEBUG, "{0} {1} failed on {2} ({3}); retrying on {4}", request.method(),
           request.uri(), first.instance().address(), cause, second.instance().address());
-      return attemptAsync(second, request, new GuardedBodyHandler<>(handler))
+      return attemptAsync(second, request, new GuardedBodyHandler<>(handler), onSent)
           .exceptionallyCompose(again -> {
             Throwable last = Futures.unwrap(again);
             if (last != cause) {
@@ -277,7 +289,19 @@ public final class LoadBalancedHttpClient {
             return CompletableFuture.failedFuture(last);
           });
     }).thenCompose(Function.identity());
+    result.whenComplete((response, error) -> {
+      if (result.isCancelled()) {
+        CompletableFuture<?> sent = inFlight.getAndSet(CANCELLED);
+        if (sent != null) {
+          sent.cancel(true);
+        }
+      }
+    });
+    return result;
   }
+
+  /** Marks a {@code sendAsync} result as cancelled for an attempt sent after the cancel. */
+  private static final CompletableFuture<?> CANCELLED = CompletableFuture.completedFuture(null);
 
   private <T> HttpResponse<T> attempt(
       Selection selection, HttpRequest request, GuardedBodyHandler<T> handler)
@@ -298,8 +322,8 @@ public final class LoadBalancedHttpClient {
     return response;
   }
 
-  private <T> CompletableFuture<HttpResponse<T>> attemptAsync(
-      Selection selection, HttpRequest request, GuardedBodyHandler<T> handler) {
+  private <T> CompletableFuture<HttpResponse<T>> attemptAsync(Selection selection,
+      HttpRequest request, GuardedBodyHandler<T> handler, Consumer<CompletableFuture<?>> onSent) {
     HttpRequest routed = routed(request, selection.instance(), requestTimeout);
     long start = System.nanoTime();
     CompletableFuture<HttpResponse<T>> sent;
@@ -309,6 +333,7 @@ public final class LoadBalancedHttpClient {
       selection.failure(e);
       return CompletableFuture.failedFuture(e);
     }
+    onSent.accept(sent);
     return sent.whenComplete((response, error) -> {
       if (error == null) {
         report(selection, response, start);

@@ -311,6 +311,43 @@ class LoadBalancedHttpClientTest {
   }
 
   @Test
+  void cancellingAnAsyncSendCancelsTheRetryInFlight() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Instance holder = Instance.builder(APP, "silent", "127.0.0.1", silent.getLocalPort())
+          .health(HealthStatus.HEALTHY).build();
+      // The first attempt is refused; the retry goes to the instance that holds the request.
+      resolver = resolver(new FirstStrategy(), dead("a-dead"), holder);
+      // A request timeout far past the test's own: only the cancel can end the attempt.
+      LoadBalancedHttpClient http = LoadBalancedHttpClient.builder(resolver)
+          .requestTimeout(java.time.Duration.ofHours(1)).build();
+
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> sent =
+          http.sendAsync(HttpRequest.newBuilder(ORDERS).build(),
+              HttpResponse.BodyHandlers.ofString());
+      try (java.net.Socket accepted = silent.accept()) { // the request arrived and is held
+        assertEquals(1, instanceStatus().inFlight());
+        assertTrue(sent.cancel(true));
+
+        // The attempt is cancelled: the client closes the connection and the call leaves the
+        // in-flight count (it stayed there, and the connection open, until the request timeout).
+        accepted.setSoTimeout(20_000); // a bound on the wait, not a timing assertion
+        java.io.InputStream in = accepted.getInputStream();
+        while (in.read() != -1) {
+          // the request's bytes, then the end of the stream when the client closes
+        }
+        while (instanceStatus().inFlight() != 0) {
+          Thread.sleep(5);
+        }
+      }
+    }
+  }
+
+  private InstanceStatus instanceStatus() {
+    return resolver.status(APP).orElseThrow().instances().stream()
+        .filter(i -> i.instance().instanceId().equals("silent")).findFirst().orElseThrow();
+  }
+
+  @Test
   void hostNamesMapToMarathonIdsReadBackwards() {
     assertEquals("/my-app", LoadBalancedHttpClient.serviceIdFromHost(URI.create("http://my-app/")));
     assertEquals("/prod/backend/worker", LoadBalancedHttpClient.serviceIdFromHost(
