@@ -218,6 +218,8 @@ public interface ServiceResolver extends AutoCloseable {
     public static final Duration DEFAULT_UNKNOWN_SERVICE_GRACE = Duration.ofMinutes(1);
     /** Default attempts for {@link ServiceResolver#call}: 3. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** How far {@link #isConnectionFailure} follows a cause chain (a -> b -> a is legal). */
+    private static final int MAX_CAUSE_DEPTH = 64;
 
     ServiceSource source;
     LoadBalancingStrategy strategy = LoadBalancingStrategy.roundRobin();
@@ -390,10 +392,12 @@ public interface ServiceResolver extends AutoCloseable {
     /**
      * Whether {@code error} or one of its causes is a connection-level failure: {@link
      * ConnectException}, {@link NoRouteToHostException} or {@link HttpConnectTimeoutException}.
-     * Such a call never reached the application, so retrying it elsewhere is safe.
+     * Such a call never reached the application, so retrying it elsewhere is safe. Looks at
+     * most 64 throwables down the chain, which may form a cycle.
      */
     public static boolean isConnectionFailure(Throwable error) {
-      for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      Throwable t = error;
+      for (int depth = 0; t != null && depth < MAX_CAUSE_DEPTH; depth++, t = t.getCause()) {
         if (t instanceof ConnectException
             || t instanceof NoRouteToHostException
             || t instanceof HttpConnectTimeoutException) {

@@ -2,7 +2,9 @@ package dev.lodestar.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -121,6 +123,29 @@ class CallRetryTest {
       }));
       assertEquals(attempts.size(), Set.copyOf(attempts).size(), "no instance tried twice");
     }
+  }
+
+  @Test
+  void aFailureWhoseCausesFormACycleIsReportedAndThrown() {
+    // Throwable.initCause refuses only a cause that is the throwable itself: a -> b -> a is legal.
+    IOException a = new IOException("a");
+    IOException b = new IOException("b", a);
+    a.initCause(b);
+    StaticSource source = StaticSource.create().set(APP, live(0), live(1));
+    try (ServiceResolver resolver = ServiceResolver.builder().source(source).build()) {
+      // Bounded only so that the failure shows as a failure: the cause walk used to spin forever.
+      IOException thrown = assertTimeoutPreemptively(Duration.ofSeconds(20),
+          () -> assertThrows(IOException.class, () -> resolver.call(APP, instance -> {
+            throw a;
+          })));
+      assertSame(a, thrown);
+    }
+    assertFalse(ServiceResolver.Builder.isConnectionFailure(a));
+    IOException x = new IOException("x");
+    java.net.ConnectException refused = new java.net.ConnectException("refused");
+    refused.initCause(x);
+    x.initCause(refused);
+    assertTrue(ServiceResolver.Builder.isConnectionFailure(x));
   }
 
   @Test
