@@ -306,11 +306,11 @@ public final class LoadBalancedHttpClient {
   private <T> HttpResponse<T> attempt(
       Selection selection, HttpRequest request, GuardedBodyHandler<T> handler)
       throws IOException, InterruptedException {
-    HttpRequest routed = routed(request, selection.instance(), requestTimeout);
     long start = System.nanoTime();
     HttpResponse<T> response;
     try {
-      response = http.send(routed, handler);
+      // In the try: an instance address the JDK client refuses fails this attempt, reported.
+      response = http.send(routed(request, selection.instance(), requestTimeout), handler);
     } catch (InterruptedException e) {
       selection.release();
       throw e;
@@ -324,11 +324,10 @@ public final class LoadBalancedHttpClient {
 
   private <T> CompletableFuture<HttpResponse<T>> attemptAsync(Selection selection,
       HttpRequest request, GuardedBodyHandler<T> handler, Consumer<CompletableFuture<?>> onSent) {
-    HttpRequest routed = routed(request, selection.instance(), requestTimeout);
     long start = System.nanoTime();
     CompletableFuture<HttpResponse<T>> sent;
     try {
-      sent = http.sendAsync(routed, handler);
+      sent = http.sendAsync(routed(request, selection.instance(), requestTimeout), handler);
     } catch (RuntimeException e) {
       selection.failure(e);
       return CompletableFuture.failedFuture(e);

@@ -342,6 +342,27 @@ class LoadBalancedHttpClientTest {
     }
   }
 
+  @Test
+  void anInstanceAddressTheJdkClientRefusesIsReportedNotLeftInFlight() throws Exception {
+    // Instance accepts a host name with an underscore (a Docker Compose service name, say); the
+    // JDK client refuses the URI it makes (no host by RFC 2396), before anything is sent.
+    Instance underscore = Instance.builder(APP, "a-underscore", "my_host", 8080)
+        .health(HealthStatus.HEALTHY).build();
+    LoadBalancedHttpClient http = client(new FirstStrategy(), underscore);
+
+    assertThrows(IllegalArgumentException.class, () -> http.send(
+        HttpRequest.newBuilder(ORDERS).build(), HttpResponse.BodyHandlers.ofString()));
+    CompletionException async = assertThrows(CompletionException.class, () -> http.sendAsync(
+        HttpRequest.newBuilder(ORDERS).build(), HttpResponse.BodyHandlers.ofString()).join());
+    assertInstanceOf(IllegalArgumentException.class, async.getCause());
+
+    // Both calls ended and were charged to the instance (enough of them eject it); they stayed
+    // in flight for ever, and the instance was never ejected.
+    InstanceStatus status = resolver.status(APP).orElseThrow().instances().get(0);
+    assertEquals(0, status.inFlight());
+    assertEquals(2, status.consecutiveFailures());
+  }
+
   private InstanceStatus instanceStatus() {
     return resolver.status(APP).orElseThrow().instances().stream()
         .filter(i -> i.instance().instanceId().equals("silent")).findFirst().orElseThrow();
