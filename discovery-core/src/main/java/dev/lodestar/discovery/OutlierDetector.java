@@ -31,6 +31,9 @@ final class OutlierDetector {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
   private static final double SLOW_START_MIN_FACTOR = 0.1;
   private static final int SLOW_START_STEPS = 10;
+  /** The longest ejection or slow start counted (~73 years): deadlines stay far from overflow. */
+  private static final long LONGEST_NANOS = Long.MAX_VALUE / 4;
+  private static final Duration LONGEST = Duration.ofNanos(LONGEST_NANOS);
 
   /** What the picker routes over, decided by {@link #route}. */
   record Routing(List<Endpoint> endpoints, int routable, int ejected, boolean panic,
@@ -139,7 +142,7 @@ final class OutlierDetector {
 
   /** The weight factor of a slow-starting instance: 0.1 at join, 1.0 at the window's end. */
   double slowStartFactor(InstanceStats st, long now) {
-    long window = policy.slowStartWindow().toNanos();
+    long window = nanos(policy.slowStartWindow());
     if (window == 0 || st.joinedNanos == Long.MIN_VALUE) {
       return 1.0;
     }
@@ -151,7 +154,16 @@ final class OutlierDetector {
   }
 
   private long slowStartStepNanos() {
-    return Math.max(policy.slowStartWindow().toNanos() / SLOW_START_STEPS, 1_000_000L);
+    return Math.max(nanos(policy.slowStartWindow()) / SLOW_START_STEPS, 1_000_000L);
+  }
+
+  /**
+   * A policy duration in nanoseconds, at most {@link #LONGEST_NANOS}: the builder takes any
+   * positive duration (a FOREVER cap, say), past what a long of nanoseconds holds, and deadlines
+   * are {@code now} plus this.
+   */
+  private static long nanos(Duration d) {
+    return d.compareTo(LONGEST) >= 0 ? LONGEST_NANOS : d.toNanos();
   }
 
   /**
@@ -230,8 +242,8 @@ final class OutlierDetector {
       }
     }
     st.ejectionsInARow++;
-    long base = policy.baseEjectionTime().toNanos();
-    long max = policy.maxEjectionTime().toNanos();
+    long base = nanos(policy.baseEjectionTime());
+    long max = nanos(policy.maxEjectionTime());
     long length = base > max / st.ejectionsInARow ? max : base * st.ejectionsInARow;
     st.ejected = true;
     st.onTrial = false;

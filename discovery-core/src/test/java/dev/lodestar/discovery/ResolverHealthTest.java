@@ -71,6 +71,23 @@ class ResolverHealthTest {
   }
 
   @Test
+  void ejectionAndSlowStartTimesPastWhatNanosecondsHoldDoNotBreakReportsOrLoads() {
+    // The builder takes any positive duration: "no cap" is naturally written as FOREVER.
+    Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+    source.set(APP, instances(APP, 3));
+    resolver(HealthPolicy.custom().maxEjectionTime(forever).slowStartWindow(forever).build(),
+        LoadBalancingStrategy.roundRobin());
+    pickCounts(3);
+
+    fail("task-1", new ConnectException("refused")); // threw ArithmeticException (toNanos)
+    assertEquals(1, resolver.status(APP).orElseThrow().ejectedInstances());
+    // A later joiner slow-starts over that window: the rebuild neither throws nor stops picks.
+    source.set(APP, instances(APP, 4));
+    assertEquals(3, resolver.status(APP).orElseThrow().routableInstances());
+    assertTrue(pickCounts(40).containsKey("task-4"));
+  }
+
+  @Test
   void sourceUnhealthyInstancesAreNeverPicked() {
     source.set(APP, instance(APP, 1), instance(APP, 2, HealthStatus.UNHEALTHY),
         instance(APP, 3, HealthStatus.UNKNOWN));
