@@ -50,6 +50,9 @@ final class DefaultServiceResolver implements ServiceResolver {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
   /** Refresh no more often than this, whatever a snapshot's TTL says. */
   private static final long MIN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** The longest duration counted (~73 years): see {@link #nanos}. */
+  private static final long LONGEST_NANOS = Long.MAX_VALUE / 4;
+  private static final Duration LONGEST = Duration.ofNanos(LONGEST_NANOS);
 
   private final ServiceSource source;
   // Copied from the builder, which stays mutable and reusable after build().
@@ -104,7 +107,7 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.refreshInterval = b.refreshInterval;
     this.loadTimeout = b.loadTimeout;
     this.maxAttempts = b.maxAttempts;
-    this.unknownServiceGraceNanos = b.unknownServiceGrace.toNanos();
+    this.unknownServiceGraceNanos = nanos(b.unknownServiceGrace);
     this.listener = b.listener != null ? b.listener : Notify.NONE;
     this.recordPicks = b.recordPicks;
     this.ticker = b.ticker;
@@ -137,7 +140,7 @@ final class DefaultServiceResolver implements ServiceResolver {
         .waitDuration(Duration.ZERO)
         .retryOnException(t -> !(t instanceof NoOtherInstance) && b.retryOn.test(t))
         .build());
-    long refreshMillis = b.refreshInterval.toMillis();
+    long refreshMillis = TimeUnit.NANOSECONDS.toMillis(nanos(b.refreshInterval));
     this.refreshBackoff = IntervalFunction.ofExponentialRandomBackoff(
         Math.min(1000L, Math.max(refreshMillis / 8, 1)), 2.0, 0.5, Math.max(refreshMillis, 2));
     this.ownsScheduler = b.scheduler == null;
@@ -449,7 +452,7 @@ final class DefaultServiceResolver implements ServiceResolver {
       throw closedException(); // close() may have swept the loads before this one was added
     }
     try {
-      return future.get(loadTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      return future.get(nanos(loadTimeout), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       if (closed) {
         throw closedException();
@@ -537,11 +540,20 @@ final class DefaultServiceResolver implements ServiceResolver {
     });
   }
 
+  /**
+   * A builder's duration in nanoseconds, at most {@link #LONGEST_NANOS}: the setters take any
+   * positive duration ({@code FOREVER}, say), past what a long of nanoseconds holds, and
+   * deadlines are the ticker's {@code now} plus this.
+   */
+  private static long nanos(Duration d) {
+    return d.compareTo(LONGEST) >= 0 ? LONGEST_NANOS : d.toNanos();
+  }
+
   private long refreshAfterNanos(ServiceSnapshot snapshot) {
-    long interval = refreshInterval.toNanos();
+    long interval = nanos(refreshInterval);
     if (snapshot.ttl().isPresent()) {
       // Refresh ahead of expiry: at three quarters of the TTL.
-      long ttl = snapshot.ttl().get().toNanos();
+      long ttl = nanos(snapshot.ttl().get());
       interval = Math.min(interval, Math.max(ttl / 4 * 3, MIN_REFRESH_NANOS));
     }
     return interval;

@@ -56,6 +56,24 @@ class ResolverCachingTest {
   }
 
   @Test
+  void durationsPastWhatNanosecondsHoldAreTakenAsVeryLong() {
+    // The setters take any positive duration; "never" is naturally written as FOREVER.
+    Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+    source.answer(APP, instances(APP, 2));
+    build(ServiceResolver.builder().source(source).refreshInterval(forever).loadTimeout(forever)
+        .unknownServiceGrace(forever).idleExpiry(forever).maxStaleness(forever));
+    resolver.pick(APP);
+    ticker.advance(Duration.ofDays(365));
+    resolver.runMaintenance();
+    resolver.pick(APP);
+    assertEquals(1, source.loads.get(), "no refresh within a year of a FOREVER interval");
+    // A source's TTL hint may be as long (ServiceSnapshot takes any non-negative one).
+    source.answer(ServiceSnapshot.of(APP, instances(APP, 3), "scripted", forever));
+    resolver.refresh(resolver.holder(APP));
+    assertEquals(3, resolver.instances(APP).size());
+  }
+
+  @Test
   void staleWhileRevalidate() {
     source.answer(APP, instances(APP, 2));
     build();
