@@ -44,8 +44,8 @@ public class NoInstanceAvailableException extends DiscoveryException {
 
   /** The shared, stackless form for the pick path. */
   static NoInstanceAvailableException stackless(String serviceId, String reason) {
-    return new NoInstanceAvailableException(
-        serviceId, "no instance available for '" + serviceId + "': " + reason, null, false);
+    return new NoInstanceAvailableException(serviceId, "no instance available for '"
+        + ServiceIds.quote(serviceId) + "': " + reason, null, false);
   }
 
   /**

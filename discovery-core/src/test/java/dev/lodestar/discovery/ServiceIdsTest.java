@@ -81,6 +81,18 @@ class ServiceIdsTest {
   }
 
   @Test
+  void theNoInstanceErrorOfAPickQuotesALongIdLikeEveryOtherMessage() {
+    String longest = "/" + "z".repeat(ServiceIds.MAX_LENGTH - 1); // valid: 253 characters
+    source.answer(longest, List.of());
+    resolver = ServiceResolver.builder().source(source).build();
+    NoInstanceAvailableException e =
+        assertThrows(NoInstanceAvailableException.class, () -> resolver.pick(longest));
+    assertTrue(e.getMessage().contains(ServiceIds.quote(longest)), e.getMessage());
+    assertFalse(e.getMessage().contains(longest), "quotes at most 200 characters of the id");
+    assertEquals(longest, e.serviceId());
+  }
+
+  @Test
   void theResolverChecksBeforeAnyLoad() {
     resolver = ServiceResolver.builder().source(source).build();
     for (String id : List.of("/../x", "/shop/checkout/../checkout", "/a//b", "/a\nb", LONG,
