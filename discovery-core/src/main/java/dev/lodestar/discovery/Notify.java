@@ -10,10 +10,18 @@ final class Notify {
 
   private Notify() {}
 
+  /**
+   * Runs {@code call}, logging what it throws: an Error too (an assertion in a test's callback,
+   * a linkage error), which would otherwise go back into a source's thread and skip the other
+   * deliveries queued with it; only a {@link VirtualMachineError} (out of memory) goes on.
+   */
   static void run(Runnable call) {
     try {
       call.run();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError) {
+        throw e;
+      }
       LOG.log(Level.WARNING, "a ResolverListener threw; ignored", e);
     }
   }

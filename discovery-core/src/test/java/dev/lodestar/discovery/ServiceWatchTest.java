@@ -62,6 +62,34 @@ class ServiceWatchTest {
   }
 
   @Test
+  void aWatcherThatThrowsAnErrorIsLoggedAndSkippedLikeOneThatThrowsAnException() {
+    source.set("/shop/checkout", instance(1));
+    resolver();
+    List<ServiceSnapshot> seen = new CopyOnWriteArrayList<>();
+    // A JUnit assertion in a callback throws AssertionFailedError, an Error.
+    resolver.watch("/shop/checkout", new ServiceWatcher() {
+      @Override
+      public void onSnapshot(ServiceSnapshot snapshot) {
+        if (!seen.isEmpty()) {
+          throw new AssertionError("broken watcher");
+        }
+        seen.add(snapshot);
+      }
+
+      @Override
+      public void onError(DiscoveryException error) {}
+    });
+    Recorder other = new Recorder();
+    resolver.watch("/shop/checkout", other);
+
+    // The push reaches the resolver on the source's thread (here the caller's): the watcher's
+    // Error went back into it, and the other watch never got the snapshot.
+    source.set("/shop/checkout", instance(1), instance(2));
+    assertEquals(List.of(1, 2), other.events);
+    assertEquals(2, resolver.instances("/shop/checkout").size());
+  }
+
+  @Test
   void deliversTheCurrentSnapshotThenEveryChange() {
     source.set("/shop/checkout", instance(1), instance(2));
     resolver();
