@@ -578,7 +578,7 @@ final class DefaultServiceResolver implements ServiceResolver {
           if (now - since >= unknownServiceGraceNanos) {
             LOG.log(Level.INFO, () -> id + " no longer exists according to " + source.name()
                 + " (" + cause.getMessage() + ")");
-            remove(id);
+            remove(id, holder); // not a holder loaded since this one was dropped
             return;
           }
         }
@@ -603,6 +603,18 @@ final class DefaultServiceResolver implements ServiceResolver {
     if (holder != null) {
       holder.retire();
       cache.invalidate(serviceId);
+      forget(serviceId);
+    }
+  }
+
+  /**
+   * {@link #remove(String)} if {@code holder} is still the service's holder: the answer to its
+   * refresh may come after it was dropped and the service loaded again into another.
+   */
+  private void remove(String serviceId, ServiceHolder holder) {
+    if (holders.remove(serviceId, holder)) {
+      holder.retire();
+      cache.asMap().remove(serviceId, holder);
       forget(serviceId);
     }
   }

@@ -139,6 +139,31 @@ class ResolverCachingTest {
   }
 
   @Test
+  void aLateUnknownAnswerToADroppedHoldersRefreshLeavesTheServiceLoadedSinceAlone() {
+    source.answer(APP, instances(APP, 2));
+    build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofSeconds(30))
+        .idleExpiry(Duration.ofMinutes(2)).unknownServiceGrace(Duration.ZERO));
+    resolver.pick(APP);
+    source.holdLoads = true;
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance(); // the refresh is sent and left pending
+    assertEquals(1, source.pending.size());
+    ticker.advance(Duration.ofMinutes(3));
+    resolver.runMaintenance(); // unused for 3 minutes: dropped while its refresh is out
+    assertTrue(resolver.status(APP).isEmpty());
+
+    source.holdLoads = false;
+    resolver.pick(APP); // loaded again, fresh
+    int loads = source.loads.get();
+    // The dropped holder's refresh answers at last, and says what was true back then.
+    source.pending.get(0).completeExceptionally(new UnknownServiceException(APP, "was gone"));
+
+    assertTrue(resolver.status(APP).isPresent(), "the fresh holder was dropped");
+    resolver.pick(APP);
+    assertEquals(loads, source.loads.get(), "no reload");
+  }
+
+  @Test
   void idleServicesExpireAndUsedOnesStay() {
     source.answer(APP, instances(APP, 2)).answer("/other", instances("/other", 1));
     build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofMinutes(5))
