@@ -526,6 +526,10 @@ final class DefaultServiceResolver implements ServiceResolver {
     } catch (RuntimeException e) { // a source that breaks its contract must not break us
       future = CompletableFuture.failedFuture(e);
     }
+    if (future == null) { // nor one that returns no future (load would wait on nothing for ever)
+      future = CompletableFuture.failedFuture(
+          new IllegalStateException(source.name() + ".load returned null"));
+    }
     return future.thenApply(snapshot -> {
       if (!snapshot.serviceId().equals(serviceId)) {
         throw new IllegalStateException(source.name() + " answered " + snapshot.serviceId()

@@ -164,6 +164,36 @@ class ResolverCachingTest {
   }
 
   @Test
+  void aSourceThatReturnsNoFutureFailsThatLoadOrRefreshOnly() {
+    java.util.concurrent.atomic.AtomicBoolean broken =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    ScriptedSource nulls = new ScriptedSource() {
+      @Override
+      public java.util.concurrent.CompletableFuture<ServiceSnapshot> load(String serviceId) {
+        return broken.get() ? null : super.load(serviceId); // breaks the SPI's contract
+      }
+    };
+    nulls.answer(APP, instances(APP, 1));
+    build(ServiceResolver.builder().source(nulls).refreshInterval(Duration.ofSeconds(30))
+        .loadTimeout(Duration.ofSeconds(5)));
+
+    // A typed error, as for a source that throws; the next load is not left waiting on it.
+    assertThrows(DiscoveryUnavailableException.class, () -> resolver.pick(APP));
+    broken.set(false);
+    assertEquals("task-1", resolver.pick(APP).instanceId());
+
+    // A refresh that gets no future keeps the snapshot and does not stop later refreshes.
+    broken.set(true);
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    broken.set(false);
+    nulls.answer(APP, instances(APP, 2));
+    ticker.advance(Duration.ofSeconds(31));
+    resolver.runMaintenance();
+    assertEquals(2, resolver.instances(APP).size());
+  }
+
+  @Test
   void idleServicesExpireAndUsedOnesStay() {
     source.answer(APP, instances(APP, 2)).answer("/other", instances("/other", 1));
     build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofMinutes(5))
