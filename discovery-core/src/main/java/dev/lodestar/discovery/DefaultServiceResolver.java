@@ -666,10 +666,18 @@ final class DefaultServiceResolver implements ServiceResolver {
     cache.cleanUp();
   }
 
+  /**
+   * One scheduled round. Whatever it throws is logged, an Error included (a source's or a
+   * strategy's bug): a scheduled task that throws is never run again, and with it would go every
+   * refresh, return from ejection and idle expiry. Only a {@link VirtualMachineError} goes on.
+   */
   private void maintenanceQuietly() {
     try {
       runMaintenance();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError) {
+        throw e;
+      }
       LOG.log(Level.ERROR, "resolver maintenance failed", e);
     }
   }

@@ -194,6 +194,33 @@ class ResolverCachingTest {
   }
 
   @Test
+  void backgroundMaintenanceOutlivesAnErrorThrownInOneOfItsRounds() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger asked =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ScriptedSource source = new ScriptedSource() {
+      @Override
+      public boolean keepsSnapshotsFresh() {
+        if (asked.incrementAndGet() == 1) {
+          throw new AssertionError("a source's bug"); // an Error, not an exception
+        }
+        return false;
+      }
+    };
+    source.answer(APP, instances(APP, 1));
+    // The real clock and the resolver's own scheduler: rounds every 10 ms, refreshes every 20 ms.
+    try (ServiceResolver real = ServiceResolver.builder().source(source)
+        .refreshInterval(Duration.ofMillis(20)).build()) {
+      real.pick(APP);
+      // The round that threw ended the scheduled task (a ScheduledExecutorService runs no more
+      // rounds of a task that threw): no refresh ever came.
+      while (source.loads.get() < 2) {
+        Thread.sleep(10);
+      }
+      assertTrue(asked.get() > 1);
+    }
+  }
+
+  @Test
   void idleServicesExpireAndUsedOnesStay() {
     source.answer(APP, instances(APP, 2)).answer("/other", instances("/other", 1));
     build(ServiceResolver.builder().source(source).refreshInterval(Duration.ofMinutes(5))
