@@ -78,6 +78,8 @@ final class ServiceHolder {
   /** When maintenance last saw the service used (or its first load); see ServiceExpiry. */
   private volatile long lastUsedNanos;
   private int failedRefreshes; // guarded by this
+  /** Whether the strategy's last picker build failed (see {@link #newPicker}); guarded by this. */
+  private boolean strategyFailing;
   /**
    * The sequence number of the snapshot in {@link #state}, taken from {@link
    * ServiceWatchers#nextSequence()} where it was applied (0 before the first); guarded by this.
@@ -441,10 +443,41 @@ final class ServiceHolder {
     OutlierDetector.Routing r = outliers.route(snapshot, previous != null && previous.panic, now);
     Picker picker = r.endpoints().isEmpty()
         ? null
-        : strategy.newPicker(r.endpoints(), previous == null ? null : previous.picker);
+        : newPicker(r.endpoints(), previous == null ? null : previous.picker);
     state = new ServiceState(snapshot, picker, r.endpoints(), r.routable(), r.ejected(),
         r.panic(), r.unavailableReason(), r.rebuildAtNanos());
     this.picker = pickerFor(picker);
+  }
+
+  /**
+   * The strategy's picker; round-robin's over the same endpoints when a (custom) strategy throws
+   * or returns null, logged at WARNING when that starts: a strategy's bug must neither leave this
+   * holder half-updated nor reach the caller whose report or refresh triggered the rebuild.
+   */
+  private Picker newPicker(List<Endpoint> endpoints, Picker previous) {
+    Picker built;
+    RuntimeException error = null;
+    try {
+      built = strategy.newPicker(endpoints, previous);
+    } catch (RuntimeException e) {
+      built = null;
+      error = e;
+    }
+    if (built != null) {
+      if (strategyFailing) {
+        strategyFailing = false;
+        deferred.add(() -> LOG.log(Level.INFO, () -> serviceId + ": strategy " + strategy.name()
+            + " builds pickers again"));
+      }
+      return built;
+    }
+    if (!strategyFailing) {
+      strategyFailing = true;
+      RuntimeException cause = error;
+      deferred.add(() -> LOG.log(Level.WARNING, serviceId + ": strategy " + strategy.name()
+          + " built no picker; picking round-robin until it does", cause));
+    }
+    return LoadBalancingStrategy.roundRobin().newPicker(endpoints, previous);
   }
 
   /** Outcome reports from {@link TrackedSelection}. */

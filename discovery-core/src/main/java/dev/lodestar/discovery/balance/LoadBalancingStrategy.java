@@ -21,7 +21,9 @@ public interface LoadBalancingStrategy {
    * @param endpoints the routable endpoints, non-empty, in a stable order (sorted by instance id)
    * @param previous the picker this one replaces for the same service, or {@code null}; lets a
    *     strategy carry state such as a round-robin position across rebuilds
-   * @return a picker over exactly these endpoints
+   * @return a picker over exactly these endpoints. Should this method throw or return null, the
+   *     resolver logs it (at WARNING when it starts) and picks round-robin over the same endpoints
+   *     until a later rebuild succeeds; the exception reaches no caller
    */
   Picker newPicker(List<Endpoint> endpoints, Picker previous);
 
