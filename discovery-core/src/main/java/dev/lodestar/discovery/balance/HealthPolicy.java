@@ -18,7 +18,8 @@ import java.util.Objects;
  *       time is up it returns on trial: its next failure ejects it again (for longer), its next
  *       success clears its record. At most {@link #maxEjectionPercent()} of the service's
  *       instances the source calls routable (not {@code UNHEALTHY}) are ejected at once (at least
- *       one may always be ejected from two or more), and never the last of them not ejected:
+ *       one may always be ejected from two or more, unless the share is 0, which turns ejection
+ *       off), and never the last of them not ejected:
  *       ejection alone never leaves a service without a routable instance.
  *   <li><b>Panic</b>: when the share of routable instances falls below {@link
  *       #panicThreshold()}, the picker either routes over every instance of the snapshot ({@link
@@ -124,7 +125,8 @@ public final class HealthPolicy {
    * The largest share, in percent (0..100), of a service's routable instances ejected at once.
    * Routable means not marked {@code UNHEALTHY} by the source; instances it marks unhealthy are
    * never routed outside panic mode, so they count neither in the total nor as ejected. The
-   * share is rounded down, except that one of two or more may always be ejected; the last
+   * share is rounded down, except that one of two or more may always be ejected when the share
+   * is above 0 (0 ejects none); the last
    * routable instance not ejected is never ejected, whatever the share (so 100 allows all but
    * one).
    */
