@@ -198,10 +198,10 @@ final class OutlierDetector {
    * <p>The cap counts only instances the source calls routable (not {@code UNHEALTHY}): those are
    * the ones the picker routes over outside panic mode, so a cap over every listed instance would
    * let the never-routed ones make room for ejecting every routed one. At most {@code
-   * maxEjectionPercent} of them (rounded down, at least one of two or more unless the share is 0) are ejected at once,
-   * and never the last one not ejected: ejection alone never leaves a service with nothing to
-   * route over. An instance the source calls unhealthy (picked only in panic mode) takes no
-   * routable capacity, so the cap does not hold its ejection back.
+   * maxEjectionPercent} of them (rounded down, at least one of two or more unless the share is
+   * 0) are ejected at once, and never the last one not ejected: ejection alone never leaves a
+   * service with nothing to route over. An instance the source calls unhealthy (picked only in
+   * panic mode) takes no routable capacity, so the cap does not hold its ejection back.
    *
    * @param listed the instances the service lists
    * @return how long the ejection lasts, or null when there is none
