@@ -41,8 +41,8 @@ final class EndpointView implements Endpoint, StampedLatency {
   }
 
   @Override
-  public double latencyEstimateNanosAt(long atNanos) {
-    return stats.latencyEstimateNanosAt(atNanos);
+  public double latencyEstimateNanosAtStamp() {
+    return stats.latencyEstimateNanosAtStamp();
   }
 
   @Override

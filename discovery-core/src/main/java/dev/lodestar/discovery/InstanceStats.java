@@ -1,5 +1,6 @@
 package dev.lodestar.discovery;
 
+import dev.lodestar.discovery.internal.StampedLatency;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.function.LongSupplier;
@@ -19,10 +20,8 @@ import java.util.function.LongSupplier;
  * OutlierDetector} under the owning {@link ServiceHolder}'s lock.
  */
 final class InstanceStats {
-  /** Peak-EWMA decay time, as Finagle's default. */
-  static final double DECAY_NANOS = 10e9;
-  /** 1 / {@link #DECAY_NANOS}: a multiplication where a division would cost several times more. */
-  private static final double PER_DECAY_NANOS = 1 / DECAY_NANOS;
+  /** Peak-EWMA decay time ({@link StampedLatency#DECAY_NANOS}). */
+  static final double DECAY_NANOS = StampedLatency.DECAY_NANOS;
   private static final VarHandle IN_FLIGHT;
   private static final VarHandle CONSECUTIVE_FAILURES;
   private static final VarHandle EWMA_NANOS;
@@ -103,30 +102,19 @@ final class InstanceStats {
     return cost == 0.0 ? 0.0 : decayed(cost, ticker.getAsLong());
   }
 
-  /** The estimate decayed to {@code atNanos} (undecayed if that is not after its stamp). */
-  double latencyEstimateNanosAt(long atNanos) {
-    double cost = ewmaNanos;
-    return cost == 0.0 ? 0.0 : decayed(cost, atNanos);
+  /** The estimate as of {@link #latencyStampNanos()}; zero before the first sample. */
+  double latencyEstimateNanosAtStamp() {
+    return ewmaNanos;
   }
 
   private double decayed(double cost, long atNanos) {
     long elapsed = atNanos - ewmaStamp;
-    return elapsed <= 0 ? cost : cost * decay(elapsed);
+    return elapsed <= 0 ? cost : cost * StampedLatency.decay(elapsed);
   }
 
   /** When the estimate was last written, on the ticker; meaningless while the estimate is zero. */
   long latencyStampNanos() {
     return ewmaStamp;
-  }
-
-  /**
-   * {@code exp(-elapsed / DECAY_NANOS)}. Calls come microseconds apart, where the decay is within
-   * 10^-3 of 1 and the series {@code 1 - x + x^2/2} is exact to 2 * 10^-10 of it, at a fraction
-   * of {@link Math#exp}'s cost.
-   */
-  static double decay(long elapsedNanos) {
-    double x = elapsedNanos * PER_DECAY_NANOS;
-    return x < 1e-3 ? 1.0 - x + 0.5 * x * x : Math.exp(-x);
   }
 
   /**
@@ -144,7 +132,7 @@ final class InstanceStats {
     if (nanos > cost) {
       estimate = nanos;
     } else {
-      double w = decay(now - stamp);
+      double w = StampedLatency.decay(now - stamp);
       estimate = cost * w + nanos * (1.0 - w);
     }
     // Release stores: readers never needed the two fields to change together, so the full

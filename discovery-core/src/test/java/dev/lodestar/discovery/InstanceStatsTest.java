@@ -3,6 +3,7 @@ package dev.lodestar.discovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lodestar.discovery.internal.StampedLatency;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -17,9 +18,14 @@ class InstanceStatsTest {
     long[] elapsed = {0, 1, 1_000, 1_000_000, 9_999_999, 10_000_000, 10_000_001, 1_000_000_000L,
         10_000_000_000L, 100_000_000_000L};
     for (long e : elapsed) {
-      double exact = Math.exp(-e / InstanceStats.DECAY_NANOS);
-      assertEquals(exact, InstanceStats.decay(e), 1e-9 * exact, "elapsed " + e);
+      for (long signed : new long[] {e, -e}) { // the picker's factor takes gaps of either sign
+        double exact = Math.exp(-signed / InstanceStats.DECAY_NANOS);
+        assertEquals(exact, StampedLatency.decay(signed), 1e-9 * exact, "elapsed " + signed);
+      }
     }
+    // Gaps of hours: 0 and infinity, no NaN.
+    assertEquals(0.0, StampedLatency.decay(Long.MAX_VALUE / 2), 0.0);
+    assertEquals(Double.POSITIVE_INFINITY, StampedLatency.decay(-Long.MAX_VALUE / 2), 0.0);
   }
 
   @Test
@@ -36,16 +42,18 @@ class InstanceStatsTest {
   }
 
   @Test
-  void theEstimateAtAGivenTimeIsUndecayedUpToItsStampAndDecayedAfterIt() {
+  void theEstimateAsOfItsStampIsUndecayedAndNowIsDecayed() {
     long stamp = clock.get();
-    assertEquals(0.0, stats.latencyEstimateNanosAt(stamp + 1_000_000_000L), 0.0, "no sample");
+    assertEquals(0.0, stats.latencyEstimateNanosAtStamp(), 0.0, "no sample");
     stats.observeLatency(6_000_000, stamp);
     assertEquals(stamp, stats.latencyStampNanos());
-    assertEquals(6_000_000, stats.latencyEstimateNanosAt(stamp - 5_000_000_000L), 0.0);
-    assertEquals(6_000_000, stats.latencyEstimateNanosAt(stamp), 0.0);
-    assertEquals(6_000_000 * Math.exp(-0.5),
-        stats.latencyEstimateNanosAt(stamp + (long) (InstanceStats.DECAY_NANOS / 2)), 1.0);
-    assertEquals(6_000_000 * Math.exp(-1e-5), stats.latencyEstimateNanosAt(stamp + 100_000), 1e-3);
+    clock.addAndGet((long) (InstanceStats.DECAY_NANOS / 2));
+    assertEquals(6_000_000, stats.latencyEstimateNanosAtStamp(), 0.0);
+    assertEquals(6_000_000 * Math.exp(-0.5), stats.latencyEstimateNanos(), 1.0);
+    clock.set(stamp + 100_000);
+    assertEquals(6_000_000 * Math.exp(-1e-5), stats.latencyEstimateNanos(), 1e-3);
+    clock.set(stamp - 5_000_000_000L); // a clock behind the stamp: undecayed
+    assertEquals(6_000_000, stats.latencyEstimateNanos(), 0.0);
   }
 
   @Test
@@ -67,14 +75,13 @@ class InstanceStatsTest {
     // every value written is a sample or a blend of a written value and a sample, so the
     // estimate never leaves the samples' range, whatever the interleaving.
     int perThread = 200_000;
-    // Read as of a sample time, an estimate may be decayed over at most perThread ns of ticker
-    // time (a factor above 0.9999): the lower bound allows for that and no more.
-    double lowest = 1_000_000 * 0.9999;
+    // Read as of its own stamp (undecayed): exactly the samples' range.
+    double lowest = 1_000_000;
     AtomicInteger outOfRange = new AtomicInteger();
     Runnable reporter = () -> {
       for (int i = 0; i < perThread; i++) {
         stats.observeLatency(1_000_000 + (i % 1_000) * 1_000, clock.get() + i);
-        double seen = stats.latencyEstimateNanosAt(clock.get() + i);
+        double seen = stats.latencyEstimateNanosAtStamp();
         if (seen < lowest || seen > 1_999_000) {
           outOfRange.incrementAndGet();
         }
@@ -82,7 +89,7 @@ class InstanceStatsTest {
     };
     onTwoThreads(reporter);
     assertEquals(0, outOfRange.get(), "estimates outside the samples' range");
-    double estimate = stats.latencyEstimateNanosAt(clock.get());
+    double estimate = stats.latencyEstimateNanosAtStamp();
     assertTrue(estimate >= 1_000_000 && estimate <= 1_999_000, "estimate " + estimate);
     // Alone, a higher sample replaces the estimate at once.
     stats.observeLatency(2_500_000, clock.get() + perThread);

@@ -109,4 +109,26 @@ class LatencyAwareTest {
     }
     assertTrue(clockReads.get() > 0, "the penalty comparison needs b's estimate as of now");
   }
+
+  @Test
+  void peakEwmaOrdersEstimatesSampledHoursApartInEitherOrder() {
+    AtomicLong clock = new AtomicLong(1_000_000_000L);
+    long t0 = clock.get();
+    long hours = 20 * 3_600_000_000_000L; // exp(-7,200): the old estimate decays to 0 (underflow)
+    for (boolean oldFirst : new boolean[] {true, false}) {
+      InstanceStats old = new InstanceStats("old", clock::get, Long.MIN_VALUE);
+      InstanceStats recent = new InstanceStats("recent", clock::get, Long.MIN_VALUE);
+      old.observeLatency(900_000_000, t0); // 900 ms, 20 hours ago: worth nothing now
+      recent.observeLatency(1_000_000, t0 + hours); // 1 ms, just now
+      clock.set(t0 + hours);
+      EndpointView o = new EndpointView(instance(APP, 1), old, 1.0);
+      EndpointView r = new EndpointView(instance(APP, 2), recent, 1.0);
+      Picker picker = LoadBalancingStrategy.peakEwma()
+          .newPicker(oldFirst ? List.<Endpoint>of(o, r) : List.<Endpoint>of(r, o), null);
+      for (int i = 0; i < 100; i++) {
+        assertSame(o, picker.pick(null), "old first: " + oldFirst);
+      }
+      clock.set(t0);
+    }
+  }
 }

@@ -346,15 +346,16 @@ final class Strategies {
       if (stamped != null) {
         StampedLatency sa = stamped[a];
         StampedLatency sb = stamped[b];
-        // Each estimate is decayed to the other's stamp, which leaves the later one as it is:
-        // both are then as of the later stamp, and decaying on to now would scale both alike.
-        double la = sa.latencyEstimateNanosAt(sb.latencyStampNanos());
-        double lb = sb.latencyEstimateNanosAt(sa.latencyStampNanos());
+        double la = sa.latencyEstimateNanosAtStamp();
+        double lb = sb.latencyEstimateNanosAtStamp();
         if (la != 0.0 && lb != 0.0) {
           Endpoint ea = endpoints[a];
           Endpoint eb = endpoints[b];
-          // Cost / weight compared by cross-multiplying (weights are positive): no division.
-          double ca = la * (ea.inFlight() + 1) * eb.weight();
+          // As of the later stamp (decaying both on to now would scale both alike): one factor
+          // on a's side, whichever is later, so no branch on the order of the stamps (a coin
+          // flip the CPU mispredicts half the time). Cost / weight by cross-multiplying.
+          double ca = la * StampedLatency.decay(sb.latencyStampNanos() - sa.latencyStampNanos())
+              * (ea.inFlight() + 1) * eb.weight();
           double cb = lb * (eb.inFlight() + 1) * ea.weight();
           return ca < cb ? ea : ca > cb ? eb : tieToA ? ea : eb;
         }
