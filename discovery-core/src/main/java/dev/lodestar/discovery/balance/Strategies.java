@@ -312,6 +312,8 @@ final class Strategies {
   static final class PeakEwmaPicker implements Picker {
     /** Cost of an endpoint with calls in flight but no latency sample yet (Finagle's penalty). */
     private static final double PENALTY_NANOS = 1e9;
+    /** Stamps closer than this decay by less than 10^-4 relative to each other: not applied. */
+    private static final long NEGLIGIBLE_GAP_NANOS = (long) (StampedLatency.DECAY_NANOS * 1e-4);
     private final Endpoint[] endpoints;
     /** The same endpoints, when every one is a StampedLatency; else null. */
     private final StampedLatency[] stamped;
@@ -353,9 +355,14 @@ final class Strategies {
           Endpoint eb = endpoints[b];
           // As of the later stamp (decaying both on to now would scale both alike): one factor
           // on a's side, whichever is later, so no branch on the order of the stamps (a coin
-          // flip the CPU mispredicts half the time). Cost / weight by cross-multiplying.
-          double ca = la * StampedLatency.decay(sb.latencyStampNanos() - sa.latencyStampNanos())
-              * (ea.inFlight() + 1) * eb.weight();
+          // flip the CPU mispredicts half the time); none for stamps less than
+          // NEGLIGIBLE_GAP_NANOS apart, where it is within 10^-4 of 1 (far below the estimates'
+          // own noise), the common case of a busy service. Cost / weight by cross-multiplying.
+          long gap = sb.latencyStampNanos() - sa.latencyStampNanos();
+          double ca = la * (ea.inFlight() + 1) * eb.weight();
+          if (gap > NEGLIGIBLE_GAP_NANOS || gap < -NEGLIGIBLE_GAP_NANOS) {
+            ca *= StampedLatency.decay(gap);
+          }
           double cb = lb * (eb.inFlight() + 1) * ea.weight();
           return ca < cb ? ea : ca > cb ? eb : tieToA ? ea : eb;
         }
