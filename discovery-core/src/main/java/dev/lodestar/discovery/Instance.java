@@ -58,7 +58,9 @@ public final class Instance {
    *     task id, a DNS target and port)
    * @param host a host name or IP literal (IPv6 without brackets)
    * @param port a port in 1..65535
-   * @throws IllegalArgumentException if an id or the host is blank, or the port is out of range
+   * @throws IllegalArgumentException if an id or the host is blank, the host has a character no
+   *     host name or IP literal has (whitespace, control, brackets, {@code / @ ? # \}), or the
+   *     port is out of range
    */
   public static Builder builder(String serviceId, String instanceId, String host, int port) {
     return new Builder(serviceId, instanceId, host, port);
@@ -219,10 +221,28 @@ public final class Instance {
       this.serviceId = requireNonBlank(serviceId, "serviceId");
       this.instanceId = requireNonBlank(instanceId, "instanceId");
       this.host = requireNonBlank(host, "host");
-      if (host.indexOf(' ') >= 0 || host.startsWith("[")) {
+      if (!isHost(host)) {
         throw new IllegalArgumentException("invalid host '" + host + "'");
       }
       this.port = Checks.port(port, "port");
+    }
+
+    /**
+     * Whether {@code host} can stand as the host of a URL or socket address: no whitespace or
+     * control character, no brackets, and none of {@code / @ ? # \}, which would turn {@code
+     * http://host:port/} into a URL for another host ({@code evil.example/x@} or {@code a@b}).
+     * Letters, digits, {@code . - _ :} and an IPv6 zone's {@code %} pass; what a name server or
+     * a URL parser makes of the rest is theirs to say.
+     */
+    private static boolean isHost(String host) {
+      for (int i = 0; i < host.length(); i++) {
+        char c = host.charAt(i);
+        if (c <= ' ' || c == 0x7f || c == '/' || c == '@' || c == '?' || c == '#' || c == '['
+            || c == ']' || c == '\\') {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** Adds a named port. @throws IllegalArgumentException if the port is out of 1..65535 */

@@ -15,6 +15,19 @@ import org.junit.jupiter.api.Test;
 class InstanceTest {
 
   @Test
+  void rejectsHostsThatWouldMakeAUrlForAnotherHost() {
+    // http://evil.example/x@10.0.0.1:8080/ goes to evil.example; a@b to b; and so on.
+    for (String bad : List.of("evil.example/x", "user@10.0.0.1", "a?b", "a#b", "a\\b", "tab\there",
+        "new\nline", "[::1]", "::1]", "del\u007f")) {
+      assertThrows(IllegalArgumentException.class, () -> Instance.of("/a", bad, 80), bad);
+    }
+    for (String good : List.of("10.0.0.1", "::1", "fe80::1%eth0", "agent-1.mesos", "my_host",
+        "xn--bcher-kva.example", "UPPER.example")) {
+      assertEquals(good, Instance.of("/a", good, 80).host());
+    }
+  }
+
+  @Test
   void rejectsInvalidPortsAndHosts() {
     assertThrows(IllegalArgumentException.class, () -> Instance.of("/a", "h", 0));
     assertThrows(IllegalArgumentException.class, () -> Instance.of("/a", "h", 65536));
