@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * entry points hop onto it. The one exception is the table of pending load futures, a concurrent
  * map that {@link #failPendingLoads} fails after the executor stopped.
  *
- * <p>Length (~720 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
+ * <p>Length (~750 lines): the read scheduling (timers, coalescing, jitter, reconnect spread),
  * the reads and the event dispatch share the serial-confined timer table, so they stay in one
  * class; the state they feed is {@link WatchModel}'s, the HTTP {@link MarathonHttp}'s.
  */
@@ -275,6 +275,16 @@ final class MarathonSync implements EventFeed.Handler {
         // the app back without a watch, and its timer would re-read it forever.
         dropTimer(appId);
         return CompletableFuture.completedFuture(null);
+      }
+      if (!parsed.notFound) {
+        for (MarathonApp a : parsed.document.apps()) {
+          if (a.tasks() == null) {
+            // Asked with embed=app(s).tasks: an app without the field is a broken answer (a
+            // proxy's or an old cache's), not an app scaled to zero ("tasks": []).
+            throw new DiscoveryUnavailableException(serviceId, "Marathon answered app "
+                + a.id() + " without its tasks; keeping the last state", null);
+          }
+        }
       }
       Map<String, MarathonApp> byId = parsed.notFound ? Map.of() : filtered(parsed.document);
       MarathonApp app = byId.get(appId);

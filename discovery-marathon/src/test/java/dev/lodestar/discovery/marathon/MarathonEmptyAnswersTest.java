@@ -123,6 +123,19 @@ class MarathonEmptyAnswersTest {
     assertEquals(1, warningsAbout("/web"), warnings.toString());
   }
 
+  /**
+   * An app answered without its {@code tasks} field although asked with {@code embed=app.tasks}
+   * is a broken answer, not an app scaled to zero ({@code "tasks": []}): the last state is kept.
+   */
+  @Test
+  void anAppAnsweredWithoutItsTasksFieldKeepsTheLastState() throws Exception {
+    resolver.pick(APP);
+    marathon.answer(APP_PATH, 200, "{\"app\":{\"id\":\"/web\",\"instances\":2,"
+        + "\"portDefinitions\":[{\"port\":10000}]}}");
+    servedPastTheGrace(APP, "/v2/apps/web");
+    assertEquals(1, warningsAbout("/web"), warnings.toString());
+  }
+
   @Test
   void aNotFoundIsServedThroughTheGraceThenTheServiceIsUnknown() throws Exception {
     resolver.pick(APP);
