@@ -173,9 +173,24 @@ class MarathonSourceContractTest {
 
   @Test
   void appWithoutTasksYieldsAnEmptySnapshot() throws Exception {
-    serveApp("/myapp", Fixtures.bytes("marathon/v2-apps.json"));
+    // Scaled to zero: asked with embed=app.tasks, Marathon sends "tasks": [].
+    serveApp("/myapp", "{\"app\":{\"id\":\"/myapp\",\"instances\":0,\"tasks\":[]}}"
+        .getBytes(StandardCharsets.UTF_8));
     ServiceSnapshot s = await(source().load("/myapp"));
     assertEquals(List.of(), s.instances());
+  }
+
+  /**
+   * The RAML example of {@code GET /v2/apps} (no {@code tasks} field: the docs show the answer
+   * without {@code embed}) as the answer to a read asked with {@code embed=app.tasks}: a broken
+   * answer, not an app without tasks.
+   */
+  @Test
+  void anAnswerWithoutTheTasksFieldIsUnavailableNotEmpty() throws Exception {
+    serveApp("/myapp", Fixtures.bytes("marathon/v2-apps.json"));
+    Throwable cause = failure(source().load("/myapp"));
+    assertInstanceOf(DiscoveryUnavailableException.class, cause);
+    assertTrue(cause.getMessage().contains("without its tasks"), cause.getMessage());
   }
 
   /**
