@@ -67,7 +67,8 @@ public interface LoadBalancingStrategy {
    * decays over about ten seconds. Learns only from the outcome-reporting API. Over the
    * resolver's endpoints a pick reads no clock: the two candidates' estimates are compared as of
    * the later of their last samples, which orders them as comparing them now would (decay scales
-   * both alike).
+   * both alike). Samples less than 1 ms apart are compared undecayed: the decay between them is
+   * within 10^-4 of 1, so only two costs that close can come out in the other order.
    */
   static LoadBalancingStrategy peakEwma() {
     return Strategies.PEAK_EWMA;
