@@ -28,33 +28,32 @@ class ProxyCommandOptionsTest {
   @Timeout(60)
   void anInvalidAppIdInPortIsAUsageError(String appId) {
     String port = ProxyProcess.freePort() + "=" + appId;
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = LodestarCommand.commandLine();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int exit = cl.execute("proxy", "--marathon", "http://127.0.0.1:" + ProxyProcess.freePort(),
-        "--admin-port", "0", "--port", port);
-    assertEquals(2, exit, "expected a usage error; stderr:\n" + err);
-    assertTrue(err.toString().contains("--port"), "stderr does not name the option:\n" + err);
-    assertFalse(err.toString().contains("at dev.lodestar"), "a stack trace:\n" + err);
+    assertUsageError("--port", "--admin-port", "0", "--port", port);
   }
 
   @ParameterizedTest(name = "--admin-port {0}")
   @ValueSource(strings = {"70000", "-1"})
   @Timeout(60) // an accepted value would start a proxy that runs until the JVM stops
   void anAdminPortOutOfRangeIsAUsageError(String port) {
-    StringWriter out = new StringWriter();
+    // Nothing listens at the Marathon URL: the check must come before Marathon is read.
+    assertUsageError("--admin-port", "--admin-port", port);
+  }
+
+  /** Runs {@code proxy --marathon <nothing> args}: exit 2, {@code option} named, no trace. */
+  private static void assertUsageError(String option, String... args) {
     StringWriter err = new StringWriter();
     CommandLine cl = LodestarCommand.commandLine();
-    cl.setOut(new PrintWriter(out));
+    cl.setOut(new PrintWriter(new StringWriter()));
     cl.setErr(new PrintWriter(err));
-    // Nothing listens there: the check must come before Marathon is read.
-    int exit = cl.execute("proxy", "--marathon", "http://127.0.0.1:" + ProxyProcess.freePort(),
-        "--admin-port", port);
+    String[] all = new String[args.length + 3];
+    all[0] = "proxy";
+    all[1] = "--marathon";
+    all[2] = "http://127.0.0.1:" + ProxyProcess.freePort();
+    System.arraycopy(args, 0, all, 3, args.length);
+    int exit = cl.execute(all);
     assertEquals(2, exit, "expected a usage error; stderr:\n" + err);
-    assertTrue(err.toString().contains("--admin-port"), "stderr does not name the option:\n"
-        + err);
+    assertTrue(err.toString().contains(option), "stderr does not name " + option + ":\n" + err);
     assertFalse(err.toString().contains("at dev.lodestar"), "a stack trace:\n" + err);
   }
+
 }

@@ -63,6 +63,12 @@ class WatchModelTest {
    * The app id and the service port say the same, whether the apps came as one group list or as
    * two single reads, and after an event.
    */
+  /** The one app of an inline {@code {"app": ...}} answer. */
+  private static MarathonApp app(String json) throws IOException {
+    return MarathonParser.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)).apps()
+        .get(0);
+  }
+
   @Test
   void drainIsTheSameOnEveryReadPathAndForAppIdAndServicePort() throws IOException {
     Map<String, MarathonApp> zdd = apps(ZDD);
@@ -221,12 +227,11 @@ class WatchModelTest {
     RecordingListener lbListener = new RecordingListener();
     WatchModel lb = new WatchModel("marathon[test]",
         new InstanceMapper(MarathonHealthPolicy.marathonLb(), 0, null, 0), lbListener);
-    MarathonApp web = MarathonParser.parse(("{\"app\":{\"id\":\"/web\",\"instances\":1,"
+    MarathonApp web = app("{\"app\":{\"id\":\"/web\",\"instances\":1,"
         + "\"portDefinitions\":[{\"port\":10000}],\"healthChecks\":[{\"protocol\":\"HTTP\"},"
         + "{\"protocol\":\"TCP\"}],\"tasks\":[{\"id\":\"web.t1\",\"host\":\"10.0.0.1\","
         + "\"ports\":[31001],\"state\":\"TASK_RUNNING\",\"healthCheckResults\":["
-        + "{\"alive\":true},{\"alive\":true}]}]}}")
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).apps().get(0);
+        + "{\"alive\":true},{\"alive\":true}]}]}}");
     lb.applyRead(List.of(web), 0);
     assertEquals("HEALTHY", health(lb.watchApp("/web", ServiceKey.of("/web")), "web.t1"));
     for (String type : List.of("health_status_changed_event", "instance_health_changed_event")) {
@@ -243,12 +248,11 @@ class WatchModelTest {
   /** A task Marathon listed without an id (the mapper skips it) must not break events. */
   @Test
   void aTaskWithoutIdDoesNotStopEventsForTheOtherTasks() throws IOException {
-    MarathonApp web = MarathonParser.parse(("{\"app\":{\"id\":\"/web\",\"instances\":2,"
+    MarathonApp web = app("{\"app\":{\"id\":\"/web\",\"instances\":2,"
         + "\"portDefinitions\":[{\"port\":10000}],\"tasks\":[{\"host\":\"10.0.0.9\","
         + "\"ports\":[31009],\"state\":\"TASK_RUNNING\"},{\"id\":\"web.t1\",\"host\":"
         + "\"10.0.0.1\",\"ports\":[31001],\"state\":\"TASK_RUNNING\"},{\"id\":\"web.t2\","
-        + "\"host\":\"10.0.0.2\",\"ports\":[31002],\"state\":\"TASK_RUNNING\"}]}}")
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).apps().get(0);
+        + "\"host\":\"10.0.0.2\",\"ports\":[31002],\"state\":\"TASK_RUNNING\"}]}}");
     model.applyRead(List.of(web), 0);
     assertEquals("HEALTHY", health(model.watchApp("/web", ServiceKey.of("/web")), "web.t1"));
     // Its kill event is applied from the payload (before the fix: a NullPointerException on the
