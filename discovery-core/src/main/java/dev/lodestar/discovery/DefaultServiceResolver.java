@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.lodestar.discovery.balance.Endpoint;
 import dev.lodestar.discovery.balance.HealthPolicy;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
+import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.internal.DaemonThreads;
 import dev.lodestar.discovery.internal.Futures;
 import dev.lodestar.discovery.spi.ServiceSource;
@@ -50,9 +51,6 @@ final class DefaultServiceResolver implements ServiceResolver {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
   /** Refresh no more often than this, whatever a snapshot's TTL says. */
   private static final long MIN_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
-  /** The longest duration counted (~73 years): see {@link #nanos}. */
-  private static final long LONGEST_NANOS = Long.MAX_VALUE / 4;
-  private static final Duration LONGEST = Duration.ofNanos(LONGEST_NANOS);
 
   private final ServiceSource source;
   // Copied from the builder, which stays mutable and reusable after build().
@@ -107,7 +105,7 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.refreshInterval = b.refreshInterval;
     this.loadTimeout = b.loadTimeout;
     this.maxAttempts = b.maxAttempts;
-    this.unknownServiceGraceNanos = nanos(b.unknownServiceGrace);
+    this.unknownServiceGraceNanos = Checks.nanos(b.unknownServiceGrace);
     this.listener = b.listener != null ? b.listener : Notify.NONE;
     this.recordPicks = b.recordPicks;
     this.ticker = b.ticker;
@@ -140,7 +138,7 @@ final class DefaultServiceResolver implements ServiceResolver {
         .waitDuration(Duration.ZERO)
         .retryOnException(t -> !(t instanceof NoOtherInstance) && b.retryOn.test(t))
         .build());
-    long refreshMillis = TimeUnit.NANOSECONDS.toMillis(nanos(b.refreshInterval));
+    long refreshMillis = TimeUnit.NANOSECONDS.toMillis(Checks.nanos(b.refreshInterval));
     this.refreshBackoff = IntervalFunction.ofExponentialRandomBackoff(
         Math.min(1000L, Math.max(refreshMillis / 8, 1)), 2.0, 0.5, Math.max(refreshMillis, 2));
     this.ownsScheduler = b.scheduler == null;
@@ -452,7 +450,7 @@ final class DefaultServiceResolver implements ServiceResolver {
       throw closedException(); // close() may have swept the loads before this one was added
     }
     try {
-      return future.get(nanos(loadTimeout), TimeUnit.NANOSECONDS);
+      return future.get(Checks.nanos(loadTimeout), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       if (closed) {
         throw closedException();
@@ -544,20 +542,12 @@ final class DefaultServiceResolver implements ServiceResolver {
     });
   }
 
-  /**
-   * A builder's duration in nanoseconds, at most {@link #LONGEST_NANOS}: the setters take any
-   * positive duration ({@code FOREVER}, say), past what a long of nanoseconds holds, and
-   * deadlines are the ticker's {@code now} plus this.
-   */
-  private static long nanos(Duration d) {
-    return d.compareTo(LONGEST) >= 0 ? LONGEST_NANOS : d.toNanos();
-  }
 
   private long refreshAfterNanos(ServiceSnapshot snapshot) {
-    long interval = nanos(refreshInterval);
+    long interval = Checks.nanos(refreshInterval);
     if (snapshot.ttl().isPresent()) {
       // Refresh ahead of expiry: at three quarters of the TTL.
-      long ttl = nanos(snapshot.ttl().get());
+      long ttl = Checks.nanos(snapshot.ttl().get());
       interval = Math.min(interval, Math.max(ttl / 4 * 3, MIN_REFRESH_NANOS));
     }
     return interval;

@@ -2,6 +2,7 @@ package dev.lodestar.discovery;
 
 import dev.lodestar.discovery.balance.Endpoint;
 import dev.lodestar.discovery.balance.HealthPolicy;
+import dev.lodestar.discovery.internal.Checks;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,9 +32,6 @@ final class OutlierDetector {
   private static final System.Logger LOG = System.getLogger(ServiceResolver.class.getName());
   private static final double SLOW_START_MIN_FACTOR = 0.1;
   private static final int SLOW_START_STEPS = 10;
-  /** The longest ejection or slow start counted (~73 years): deadlines stay far from overflow. */
-  private static final long LONGEST_NANOS = Long.MAX_VALUE / 4;
-  private static final Duration LONGEST = Duration.ofNanos(LONGEST_NANOS);
 
   /** What the picker routes over, decided by {@link #route}. */
   record Routing(List<Endpoint> endpoints, int routable, int ejected, boolean panic,
@@ -142,7 +140,7 @@ final class OutlierDetector {
 
   /** The weight factor of a slow-starting instance: 0.1 at join, 1.0 at the window's end. */
   double slowStartFactor(InstanceStats st, long now) {
-    long window = nanos(policy.slowStartWindow());
+    long window = Checks.nanos(policy.slowStartWindow());
     if (window == 0 || st.joinedNanos == Long.MIN_VALUE) {
       return 1.0;
     }
@@ -154,17 +152,9 @@ final class OutlierDetector {
   }
 
   private long slowStartStepNanos() {
-    return Math.max(nanos(policy.slowStartWindow()) / SLOW_START_STEPS, 1_000_000L);
+    return Math.max(Checks.nanos(policy.slowStartWindow()) / SLOW_START_STEPS, 1_000_000L);
   }
 
-  /**
-   * A policy duration in nanoseconds, at most {@link #LONGEST_NANOS}: the builder takes any
-   * positive duration (a FOREVER cap, say), past what a long of nanoseconds holds, and deadlines
-   * are {@code now} plus this.
-   */
-  private static long nanos(Duration d) {
-    return d.compareTo(LONGEST) >= 0 ? LONGEST_NANOS : d.toNanos();
-  }
 
   /**
    * Counts a failure; true if it calls for an ejection (a refused connection, the consecutive
@@ -242,8 +232,8 @@ final class OutlierDetector {
       }
     }
     st.ejectionsInARow++;
-    long base = nanos(policy.baseEjectionTime());
-    long max = nanos(policy.maxEjectionTime());
+    long base = Checks.nanos(policy.baseEjectionTime());
+    long max = Checks.nanos(policy.maxEjectionTime());
     long length = base > max / st.ejectionsInARow ? max : base * st.ejectionsInARow;
     st.ejected = true;
     st.onTrial = false;

@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * Argument checks for builders, with one wording for every module: each returns its argument or
  * throws {@link IllegalArgumentException} (or {@link NullPointerException} for null) naming it.
- * Not API (see the package comment).
+ * Also {@link #nanos}, the one conversion of a builder's duration to nanoseconds. Not API (see
+ * the package comment).
  */
 public final class Checks {
   private Checks() {}
@@ -27,6 +28,19 @@ public final class Checks {
       throw new IllegalArgumentException(name + " must not be negative, was " + d);
     }
     return d;
+  }
+
+  /** The longest duration {@link #nanos} gives, about 73 years. */
+  public static final long LONGEST_NANOS = Long.MAX_VALUE / 4;
+  private static final Duration LONGEST = Duration.ofNanos(LONGEST_NANOS);
+
+  /**
+   * {@code d} in nanoseconds, at most {@link #LONGEST_NANOS}: builders take any positive duration
+   * (a {@code FOREVER}, say), past what a long of nanoseconds holds, and deadlines are a ticker's
+   * {@code now} plus this, which must not overflow either.
+   */
+  public static long nanos(Duration d) {
+    return d.compareTo(LONGEST) >= 0 ? LONGEST_NANOS : d.toNanos();
   }
 
   /** {@code value}, if it is at least {@code min}. */
