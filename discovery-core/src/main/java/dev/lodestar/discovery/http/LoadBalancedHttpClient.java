@@ -98,6 +98,9 @@ import java.util.regex.Pattern;
  * caller's business.
  */
 public final class LoadBalancedHttpClient {
+  /** Marks a {@code sendAsync} result as cancelled for an attempt sent after the cancel. */
+  private static final CompletableFuture<?> CANCELLED = CompletableFuture.completedFuture(null);
+
   private static final System.Logger LOG = System.getLogger(LoadBalancedHttpClient.class.getName());
   private static final Set<String> IDEMPOTENT =
       Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
@@ -299,9 +302,6 @@ public final class LoadBalancedHttpClient {
     });
     return result;
   }
-
-  /** Marks a {@code sendAsync} result as cancelled for an attempt sent after the cancel. */
-  private static final CompletableFuture<?> CANCELLED = CompletableFuture.completedFuture(null);
 
   private <T> HttpResponse<T> attempt(
       Selection selection, HttpRequest request, GuardedBodyHandler<T> handler)
