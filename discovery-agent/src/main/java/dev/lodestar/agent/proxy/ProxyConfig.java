@@ -25,9 +25,9 @@ record ProxyConfig(String bindAddress, Duration connectTimeout, Duration idleTim
 
   ProxyConfig {
     Objects.requireNonNull(bindAddress, "bindAddress");
-    positive(connectTimeout, "connectTimeout");
-    positive(idleTimeout, "idleTimeout");
-    positive(shutdownGrace, "shutdownGrace");
+    inRange(connectTimeout, "connectTimeout");
+    inRange(idleTimeout, "idleTimeout");
+    inRange(shutdownGrace, "shutdownGrace");
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
     }
@@ -36,10 +36,17 @@ record ProxyConfig(String bindAddress, Duration connectTimeout, Duration idleTim
     }
   }
 
-  private static void positive(Duration d, String name) {
+  /** The longest timeout: Netty's connect timeout is an int of milliseconds (about 24.8 days). */
+  static final Duration LONGEST = Duration.ofMillis(Integer.MAX_VALUE);
+
+  /**
+   * {@code d} must be 1 ms to {@link #LONGEST}: under 1 ms a timeout in milliseconds is 0, which
+   * Netty reads as none, and past an int of milliseconds the cast wraps around.
+   */
+  private static void inRange(Duration d, String name) {
     Objects.requireNonNull(d, name);
-    if (d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(name + " must be positive, was " + d);
+    if (d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(LONGEST) > 0) {
+      throw new IllegalArgumentException(name + " must be 1 ms to " + LONGEST + ", was " + d);
     }
   }
 }

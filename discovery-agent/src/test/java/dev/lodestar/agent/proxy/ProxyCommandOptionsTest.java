@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
@@ -37,6 +38,19 @@ class ProxyCommandOptionsTest {
   void anAdminPortOutOfRangeIsAUsageError(String port) {
     // Nothing listens at the Marathon URL: the check must come before Marathon is read.
     assertUsageError("--admin-port", "--admin-port", port);
+  }
+
+  /**
+   * A timeout under 1 ms was 0 ms, which Netty takes as no timeout, and one past an int of
+   * milliseconds wrapped around when cast.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"--connect-timeout, PT0.0005S, connectTimeout",
+      "--connect-timeout, P30D, connectTimeout", "--idle-timeout, PT0.0001S, idleTimeout",
+      "--idle-timeout, P400D, idleTimeout", "--shutdown-grace, P100D, shutdownGrace"})
+  @Timeout(60)
+  void aTimeoutOutOfRangeIsAUsageError(String option, String value, String named) {
+    assertUsageError(named, option, value);
   }
 
   /** Runs {@code proxy --marathon <nothing> args}: exit 2, {@code option} named, no trace. */
