@@ -136,7 +136,8 @@ final class DefaultServiceResolver implements ServiceResolver {
     this.retry = Retry.of("lodestar", RetryConfig.<Object>custom()
         .maxAttempts(b.maxAttempts)
         .waitDuration(Duration.ZERO)
-        .retryOnException(t -> !(t instanceof NoOtherInstance) && b.retryOn.test(t))
+        .retryOnException(t -> !(t instanceof NoOtherInstance)
+            && !(t instanceof InterruptedException) && b.retryOn.test(t))
         .build());
     long refreshMillis = TimeUnit.NANOSECONDS.toMillis(Checks.nanos(b.refreshInterval));
     this.refreshBackoff = IntervalFunction.ofExponentialRandomBackoff(
@@ -242,6 +243,9 @@ final class DefaultServiceResolver implements ServiceResolver {
         T result;
         try {
           result = call.apply(selection.instance());
+        } catch (InterruptedException e) {
+          selection.release(); // the caller gave up: no verdict on the instance, and no retry
+          throw e;
         } catch (Exception | Error e) {
           selection.failure(e);
           lastFailure[0] = e;

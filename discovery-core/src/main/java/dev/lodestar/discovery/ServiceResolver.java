@@ -139,7 +139,9 @@ public interface ServiceResolver extends AutoCloseable {
    * retries on a different instance, up to {@link Builder#maxAttempts(int)} attempts in all
    * (resilience4j {@code Retry}). A retry never goes back to an instance this call already tried:
    * once every routable instance has been tried, the last attempt's failure is thrown, even if
-   * attempts are left. Other exceptions are reported as failures and rethrown as they are.
+   * attempts are left. Other exceptions are reported as failures and rethrown as they are, except
+   * an {@link InterruptedException}: the caller gave up, so the instance is not charged with it
+   * (the selection is released) and it is rethrown at once, never retried.
    *
    * @return what {@code call} returned
    * @throws Exception what the last attempt threw, or a {@link DiscoveryException}

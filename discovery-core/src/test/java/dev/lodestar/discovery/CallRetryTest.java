@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.lodestar.discovery.balance.HealthPolicy;
 import dev.lodestar.discovery.balance.LoadBalancingStrategy;
 import dev.lodestar.discovery.source.StaticSource;
 import java.io.IOException;
@@ -146,6 +147,27 @@ class CallRetryTest {
     refused.initCause(x);
     x.initCause(refused);
     assertTrue(ServiceResolver.Builder.isConnectionFailure(x));
+  }
+
+  /**
+   * An interrupt is the caller giving up, not the instance failing: with one failure enough to
+   * eject and every exception retried, it was charged (the instance ejected) and retried.
+   */
+  @Test
+  void anInterruptedCallIsNeitherChargedToTheInstanceNorRetried() throws Exception {
+    StaticSource source = StaticSource.create().set(APP, live(0), live(1));
+    List<Instance> attempts = new ArrayList<>();
+    try (ServiceResolver resolver = ServiceResolver.builder().source(source)
+        .healthPolicy(HealthPolicy.custom().consecutiveFailures(1).build())
+        .retryOn(t -> true).build()) {
+      assertThrows(InterruptedException.class, () -> resolver.call(APP, instance -> {
+        attempts.add(instance);
+        throw new InterruptedException("shutting down");
+      }));
+      assertEquals(1, attempts.size(), "retried: " + attempts);
+      assertEquals(0, resolver.status(APP).orElseThrow().ejectedInstances());
+      assertEquals(2, resolver.status(APP).orElseThrow().routableInstances());
+    }
   }
 
   @Test
