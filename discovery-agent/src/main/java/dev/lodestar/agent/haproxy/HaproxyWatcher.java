@@ -6,6 +6,7 @@ import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.ServiceWatch;
 import dev.lodestar.discovery.ServiceWatcher;
 import dev.lodestar.discovery.internal.DaemonThreads;
+import dev.lodestar.discovery.internal.ListShrink;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashMap;
@@ -160,7 +161,7 @@ final class HaproxyWatcher implements AutoCloseable {
   /** Whether a list of {@code apps} apps is held back as shrunk (see the class comment). */
   private boolean holdsBack(int apps) {
     int before = renderedApps;
-    if (before <= 0 || (apps > 0 && apps >= before / 2)) {
+    if (!ListShrink.suspicious(before, apps)) {
       if (shrunkSinceNanos >= 0) {
         LOG.log(Level.INFO, "the app list looks whole again ({0} apps); rendering it", apps);
         shrunkSinceNanos = -1;

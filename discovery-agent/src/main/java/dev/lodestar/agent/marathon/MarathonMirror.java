@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lodestar.discovery.internal.Checks;
 import dev.lodestar.discovery.internal.DaemonThreads;
 import dev.lodestar.discovery.internal.Futures;
+import dev.lodestar.discovery.internal.ListShrink;
 import dev.lodestar.discovery.marathon.MarathonAuthenticationException;
 import dev.lodestar.discovery.marathon.MarathonClient;
 import io.github.resilience4j.core.IntervalFunction;
@@ -616,9 +617,7 @@ public final class MarathonMirror implements AutoCloseable {
    * applied, as {@code MarathonSource} does not apply such a list either.
    */
   private boolean looksBroken(Map<String, MirroredApp> listed) {
-    int previous = state.apps().size();
-    return firstSync.isDone() && previous > 0
-        && (listed.isEmpty() || listed.size() < previous / 2);
+    return firstSync.isDone() && ListShrink.suspicious(state.apps().size(), listed.size());
   }
 
   /** The request sequence the current data of {@code appId} comes from. */

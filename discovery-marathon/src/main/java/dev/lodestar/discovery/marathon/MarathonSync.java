@@ -4,6 +4,7 @@ import dev.lodestar.discovery.DiscoveryUnavailableException;
 import dev.lodestar.discovery.ServiceSnapshot;
 import dev.lodestar.discovery.UnknownServiceException;
 import dev.lodestar.discovery.internal.Futures;
+import dev.lodestar.discovery.internal.ListShrink;
 import dev.lodestar.discovery.spi.SnapshotListener;
 import java.io.IOException;
 import java.io.InputStream;
@@ -492,7 +493,7 @@ final class MarathonSync implements EventFeed.Handler {
     return fetch(listPath(false, null), serviceId, all).thenApply(parsed -> {
       Map<String, MarathonApp> lean = parsed.notFound ? Map.of() : filtered(parsed.document);
       Map<String, MarathonApp> previous = leanIndex;
-      if (previous != null && (lean.isEmpty() || lean.size() < previous.size() / 2)) {
+      if (previous != null && ListShrink.suspicious(previous.size(), lean.size())) {
         if (warned.add(ALL)) {
           LOG.log(Level.WARNING, "{0}: the app list shrank from {1} to {2} apps; keeping the"
               + " previous port index until a list looks whole again", name, previous.size(),
